@@ -1,0 +1,56 @@
+import type { ConsumedBatch, LogPosition, LogRecord } from './log-record';
+
+/** Appends records durably: resolves only once the log acknowledged every record (acks=all). */
+export interface LogAppender {
+  append(records: readonly LogRecord[]): Promise<LogPosition[]>;
+}
+
+export interface BatchContext {
+  /** Keeps the consumer's group membership alive during long batches. */
+  heartbeat(): Promise<void>;
+  /** False once stop() was requested: a handler may end early, the batch is then redelivered. */
+  isRunning(): boolean;
+}
+
+export interface LogSubscription {
+  readonly groupId: string;
+  readonly topics: readonly string[];
+  /** Where a group with no committed offset starts. Projections start at offset 0. */
+  readonly fromBeginning: boolean;
+  /**
+   * Called once per partition batch, batches of one partition strictly in order.
+   * The adapter commits the batch's offsets only after this resolves; a throw
+   * means "not applied": the batch is delivered again.
+   */
+  handleBatch(batch: ConsumedBatch, ctx: BatchContext): Promise<void>;
+}
+
+export interface LogConsumer {
+  /** Resolves once the consumer joined its group and started fetching. */
+  start(): Promise<void>;
+  /** Finishes the batch in flight, commits it, leaves the group. */
+  stop(): Promise<void>;
+}
+
+export interface PartitionEnd {
+  readonly partition: number;
+  /** Offset of the next record to be written (the high watermark). */
+  readonly high: string;
+  readonly low: string;
+}
+
+export interface TopicSpec {
+  readonly topic: string;
+  readonly partitions: number;
+}
+
+/** The event log as services see it; Kafka is one adapter, an embedded table-backed log another. */
+export interface EventLog {
+  readonly appender: LogAppender;
+  subscribe(subscription: LogSubscription): LogConsumer;
+  endOffsets(topic: string): Promise<PartitionEnd[]>;
+  provisionTopics(topics: readonly TopicSpec[]): Promise<void>;
+  /** Cheap liveness probe for /readyz. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

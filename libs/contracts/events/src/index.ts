@@ -1,0 +1,27 @@
+export { ALL_TOPICS, TOPICS, dlqTopicOf } from './topics';
+export type { DlqTopic, Topic } from './topics';
+export {
+  base64Schema,
+  encryptedSecretSchema,
+  enrollmentTypeSchema,
+  hexBytesSchema,
+  idSchema,
+  isoDateTimeSchema,
+  rawBytesSchema,
+  sha256HexSchema,
+} from './primitives.schema';
+export type { EncryptedSecret, EnrollmentType } from './primitives.schema';
+export { EVENT_SOURCES, eventSourceSchema } from './envelope.schema';
+export type { EventEnvelope, EventMeta, EventSource, MetaFor, SubjectField } from './envelope.schema';
+export { EventDecodeError, EventEncodeError } from './event.errors';
+export { defaultKey, defineEvent, upcaster } from './define-event';
+export type { AnyEventDefinition, EnvelopeOf, EventDefinition, EventDefinitionInput, UpcastStep } from './define-event';
+export { CONTENT_TYPE_JSON, createCatalog } from './catalog';
+export type { EncodedEvent, EventCatalog, JsonSchema } from './catalog';
+export type { HeaderValue, IncomingMessage } from './event-decoder';
+export * from './enrollment.events';
+export * from './enrollment-activity.events';
+export * from './command.events';
+export * from './push.events';
+export { createEvent, decodeEvent, encodeEvent, eventCatalog, eventDefinitions } from './event-catalog';
+export type { EspalierEvent, EspalierEventType, EventData, EventOf } from './event-catalog';

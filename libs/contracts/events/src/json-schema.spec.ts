@@ -1,0 +1,31 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { eventCatalog, eventDefinitions } from './event-catalog';
+
+type ObjectSchema = { required: string[]; properties: Record<string, ObjectSchema & { const?: unknown; anyOf?: unknown[] }> };
+
+describe('eventCatalog.jsonSchemas', () => {
+  const schemas = eventCatalog.jsonSchemas();
+
+  it('has one draft 2020-12 schema per event type at v1', () => {
+    assert.deepEqual(Object.keys(schemas).sort(), eventDefinitions.map((d) => `${d.type}.v1`).sort());
+    for (const schema of Object.values(schemas)) assert.equal(schema.$schema, 'https://json-schema.org/draft/2020-12/schema');
+  });
+
+  it('requires every envelope field, with type and version as constants', () => {
+    const schema = schemas['TokenUpdated.v1'] as unknown as ObjectSchema;
+    assert.deepEqual(
+      [...schema.required].sort(),
+      ['causationId', 'correlationId', 'data', 'deviceId', 'enrollmentId', 'eventId', 'occurredAt', 'source', 'type', 'version'],
+    );
+    assert.equal(schema.properties.type.const, 'TokenUpdated');
+    assert.equal(schema.properties.version.const, 1);
+    assert.ok(schema.properties.data.required.includes('token'));
+    assert.ok(!schema.properties.data.required.includes('unlockToken'), 'optional stays optional');
+  });
+
+  it('keeps unscoped subjects nullable', () => {
+    const schema = schemas['PushRequested.v1'] as unknown as ObjectSchema;
+    assert.ok(Array.isArray(schema.properties.deviceId.anyOf), 'deviceId may be null');
+  });
+});

@@ -1,0 +1,57 @@
+// APNs push events on mdm.push (NanoMDM §9).
+import { z } from 'zod';
+import { defineEvent } from './define-event';
+import { encryptedSecretSchema, idSchema, isoDateTimeSchema } from './primitives.schema';
+import { TOPICS } from './topics';
+
+const subject = ['enrollmentId', 'deviceId'] as const;
+
+export const PushRequested = defineEvent({
+  type: 'PushRequested',
+  version: 1,
+  topic: TOPICS.push,
+  description: 'An operator asked to push these enrollments (§3.7).',
+  data: z.object({ enrollmentIds: z.array(idSchema).min(1) }),
+});
+
+export const PushCertUploaded = defineEvent({
+  type: 'PushCertUploaded',
+  version: 1,
+  topic: TOPICS.push,
+  // Certificates are stored per APNs topic (§9.2): keep each topic's uploads in order.
+  key: (event) => event.data.topic,
+  description: 'A push certificate and its sealed private key for one APNs topic (§3.5); replaces the previous one.',
+  data: z.object({
+    topic: idSchema,
+    certificatePem: z.string().startsWith('-----BEGIN CERTIFICATE-----'),
+    privateKey: encryptedSecretSchema,
+    notAfter: isoDateTimeSchema,
+  }),
+});
+
+export const PushSent = defineEvent({
+  type: 'PushSent',
+  version: 1,
+  topic: TOPICS.push,
+  requires: subject,
+  description: 'APNs accepted the push for the envelope enrollment (HTTP 200); apnsId is the apns-id response header.',
+  data: z.object({ topic: idSchema, apnsId: idSchema }),
+});
+
+export const PushFailed = defineEvent({
+  type: 'PushFailed',
+  version: 1,
+  topic: TOPICS.push,
+  requires: subject,
+  description:
+    'The push for the envelope enrollment failed: APNs status and reason, or no push data / no certificate (status and topic null).',
+  data: z.object({
+    topic: idSchema.nullable(),
+    status: z.int().nullable(),
+    reason: z.string().min(1),
+    /** APNs error body `timestamp` (Unix milliseconds), when APNs sent one. */
+    apnsTimestamp: z.int().nullable(),
+  }),
+});
+
+export const pushEvents = [PushRequested, PushCertUploaded, PushSent, PushFailed] as const;

@@ -1,0 +1,10 @@
+export { SERVICES, type ServiceName } from './services';
+export { HEALTH_PATHS } from './health';
+export {
+  CHECKIN_CONTENT_TYPE_PREFIX,
+  ROUTES,
+  type ContentTypeCondition,
+  type PathMatch,
+  type Route,
+} from './routes';
+export { routeRequest } from './route-request';

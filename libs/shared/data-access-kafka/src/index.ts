@@ -1,0 +1,3 @@
+export { KafkaEventLog, type KafkaEventLogOptions } from './kafka-event-log';
+export type { KafkaLogger } from './kafka-client';
+export { GroupCommit } from './group-commit';

@@ -1,0 +1,101 @@
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { ConsumedRecord, LogConsumer, LogSubscription } from '@espalier/contracts/event-log';
+import { nextOffset } from '@espalier/contracts/event-log';
+import type { KafkaLogger } from './kafka-client';
+
+export interface KafkaConsumerOptions {
+  /** Partitions handled at once; batches of one partition are always sequential. */
+  readonly partitionsConsumedConcurrently: number;
+  /** How long an idle fetch waits; bounds the time stop() waits for a fetch to return. */
+  readonly maxWaitTimeInMs: number;
+  /** Fetch size per partition: bounds a batch, and so one projection transaction. */
+  readonly maxBytesPerPartition: number;
+  /** How long the group waits for a silent member (e.g. a killed process) before moving its partitions. */
+  readonly sessionTimeout: number;
+}
+
+/**
+ * Runs one subscription as a kafkajs consumer group member. Offsets are
+ * committed by hand, after handleBatch resolved (i.e. after the projection's
+ * database transaction committed); autoCommit would commit offsets of
+ * batches whose transaction later failed.
+ */
+export class KafkaLogConsumer implements LogConsumer {
+  private consumer: Consumer | null = null;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly subscription: LogSubscription,
+    private readonly logger: KafkaLogger,
+    private readonly options: KafkaConsumerOptions,
+  ) {}
+
+  async start(): Promise<void> {
+    const consumer = this.kafka.consumer({
+      groupId: this.subscription.groupId,
+      allowAutoTopicCreation: false,
+      sessionTimeout: this.options.sessionTimeout,
+      heartbeatInterval: Math.max(500, Math.floor(this.options.sessionTimeout / 10)),
+      maxWaitTimeInMs: this.options.maxWaitTimeInMs,
+      maxBytesPerPartition: this.options.maxBytesPerPartition,
+      retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: 10 },
+    });
+    this.consumer = consumer;
+    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+    await consumer.connect();
+    await consumer.subscribe({ topics: [...this.subscription.topics], fromBeginning: this.subscription.fromBeginning });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently,
+      eachBatch: (payload) => this.eachBatch(consumer, payload),
+    });
+    await joined;
+  }
+
+  async stop(): Promise<void> {
+    const consumer = this.consumer;
+    this.consumer = null;
+    // kafkajs' disconnect waits for the batch in flight to finish (and so for
+    // its commit), then leaves the group so partitions move on at once.
+    if (consumer) await consumer.disconnect();
+  }
+
+  private async eachBatch(consumer: Consumer, payload: EachBatchPayload): Promise<void> {
+    const { batch, heartbeat, isRunning, isStale, resolveOffset } = payload;
+    if (batch.messages.length === 0 || isStale()) return;
+    const records = batch.messages.map((m) => toRecord(batch.topic, batch.partition, m));
+    const last = records[records.length - 1].offset;
+    try {
+      await this.subscription.handleBatch(
+        { topic: batch.topic, partition: batch.partition, records },
+        { heartbeat, isRunning: () => isRunning() && !isStale() },
+      );
+    } catch (error) {
+      this.logger.error(
+        { err: error, group: this.subscription.groupId, topic: batch.topic, partition: batch.partition, offset: records[0].offset, lastOffset: last },
+        'consuming: batch not applied, it will be delivered again',
+      );
+      throw error;
+    }
+    resolveOffset(last);
+    await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: nextOffset(last) }]);
+  }
+}
+
+function toRecord(topic: string, partition: number, m: KafkaMessage): ConsumedRecord {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(m.headers ?? {})) {
+    if (value === undefined) continue;
+    headers[name] = Array.isArray(value) ? value.map(String).join(',') : value.toString();
+  }
+  return {
+    topic,
+    partition,
+    offset: m.offset,
+    key: m.key ? m.key.toString() : null,
+    value: m.value,
+    headers,
+    timestamp: m.timestamp,
+  };
+}

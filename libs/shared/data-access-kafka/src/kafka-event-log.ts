@@ -1,0 +1,77 @@
+import type { Admin, Kafka, Producer } from 'kafkajs';
+import type { EventLog, LogConsumer, LogSubscription, PartitionEnd, TopicSpec } from '@espalier/contracts/event-log';
+import { createKafka, type KafkaLogger } from './kafka-client';
+import { KafkaAppender } from './kafka-appender';
+import { KafkaLogConsumer, type KafkaConsumerOptions } from './kafka-consumer';
+import { PartitionTable } from './partition-table';
+import { provisionTopics } from './topic-provisioner';
+
+export interface KafkaEventLogOptions {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  readonly logger: KafkaLogger;
+  readonly consumer?: Partial<KafkaConsumerOptions>;
+}
+
+/** The Kafka adapter of the event log port. Connect before use; close once. */
+export class KafkaEventLog implements EventLog {
+  private readonly kafka: Kafka;
+  private readonly producer: Producer;
+  private readonly admin: Admin;
+  readonly appender: KafkaAppender;
+  private readonly consumers = new Set<LogConsumer>();
+  private readonly consumerOptions: KafkaConsumerOptions;
+
+  constructor(private readonly options: KafkaEventLogOptions) {
+    this.kafka = createKafka(options);
+    // Idempotence gives exactly-once appends per producer session despite
+    // retries; kafkajs then requires one request in flight and acks=all.
+    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.admin = this.kafka.admin();
+    this.appender = new KafkaAppender(this.producer, new PartitionTable(this.admin));
+    this.consumerOptions = { partitionsConsumedConcurrently: 2, maxWaitTimeInMs: 500, maxBytesPerPartition: 1024 * 1024, sessionTimeout: 30_000, ...options.consumer };
+  }
+
+  async connect(): Promise<void> {
+    await this.admin.connect();
+    await this.producer.connect();
+  }
+
+  subscribe(subscription: LogSubscription): LogConsumer {
+    const consumer = new KafkaLogConsumer(this.kafka, subscription, this.options.logger, this.consumerOptions);
+    this.consumers.add(consumer);
+    return {
+      start: () => consumer.start(),
+      stop: async () => {
+        this.consumers.delete(consumer);
+        await consumer.stop();
+      },
+    };
+  }
+
+  async endOffsets(topic: string): Promise<PartitionEnd[]> {
+    const offsets = await this.admin.fetchTopicOffsets(topic);
+    return offsets.map((o) => ({ partition: o.partition, high: o.high, low: o.low })).sort((a, b) => a.partition - b.partition);
+  }
+
+  provisionTopics(topics: readonly TopicSpec[]): Promise<void> {
+    return provisionTopics(this.admin, topics, this.options.logger);
+  }
+
+  async deleteGroup(groupId: string): Promise<void> {
+    await this.admin.deleteGroups([groupId]);
+  }
+
+  async ping(): Promise<void> {
+    await this.admin.describeCluster();
+  }
+
+  /** Stops consumers (each finishes its batch), flushes appends, then disconnects. */
+  async close(): Promise<void> {
+    await Promise.all([...this.consumers].map((c) => c.stop()));
+    this.consumers.clear();
+    await this.appender.flush();
+    await this.producer.disconnect();
+    await this.admin.disconnect();
+  }
+}

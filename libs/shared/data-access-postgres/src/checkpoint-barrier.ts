@@ -1,0 +1,68 @@
+import { EventEmitter } from 'node:events';
+import type { Pool } from 'pg';
+import type { LogPosition } from '@espalier/contracts/event-log';
+import { ident } from './sql';
+
+export class CatchUpTimeoutError extends Error {
+  override readonly name = 'CatchUpTimeoutError';
+}
+
+/**
+ * Read-your-writes: after appending an event, a service waits here until its
+ * projection has applied that offset. Runners in this process wake waiters at
+ * once; a runner in another replica is seen by polling the checkpoint row.
+ */
+export class CheckpointBarrier {
+  private readonly applied = new EventEmitter();
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly pollMs = 25,
+  ) {
+    this.applied.setMaxListeners(0);
+  }
+
+  notifyApplied(projection: string, topic: string, partition: number, offset: bigint): void {
+    this.applied.emit(`${projection}/${topic}/${partition}`, offset);
+  }
+
+  async waitFor(schema: string, projection: string, position: LogPosition, timeoutMs: number): Promise<void> {
+    const target = BigInt(position.offset);
+    const channel = `${projection}/${position.topic}/${position.partition}`;
+    let done = false;
+    let onApplied: (offset: bigint) => void = () => undefined;
+    const woken = new Promise<void>((resolve) => {
+      onApplied = (offset) => {
+        if (offset >= target) resolve();
+      };
+      this.applied.on(channel, onApplied);
+    });
+    const deadline = Date.now() + timeoutMs;
+    try {
+      while (!done) {
+        if ((await this.checkpoint(schema, projection, position)) >= target) return;
+        const left = deadline - Date.now();
+        if (left <= 0) break;
+        done = await Promise.race([woken.then(() => true), sleep(Math.min(this.pollMs, left)).then(() => false)]);
+      }
+      if (done) return;
+      throw new CatchUpTimeoutError(
+        `waiting for projection ${projection} to apply ${position.topic}/${position.partition}@${position.offset}: timed out after ${timeoutMs} ms`,
+      );
+    } finally {
+      this.applied.off(channel, onApplied);
+    }
+  }
+
+  private async checkpoint(schema: string, projection: string, position: LogPosition): Promise<bigint> {
+    const { rows } = await this.pool.query<{ offset: string }>(
+      `SELECT "offset" FROM ${ident(schema)}.projection_checkpoints WHERE projection = $1 AND topic = $2 AND partition = $3`,
+      [projection, position.topic, position.partition],
+    );
+    return rows.length === 0 ? -1n : BigInt(rows[0].offset);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,57 @@
+import type { Pool } from 'pg';
+import type { Migration } from './migrations';
+import { ident, type Tx } from './sql';
+
+/** The framework's own table in every service schema: one row per projection and partition. */
+export const checkpointsMigration: Migration = {
+  id: '0000-projection-checkpoints',
+  sql: (s) => `
+    CREATE TABLE ${s}.projection_checkpoints (
+      projection text NOT NULL,
+      topic text NOT NULL,
+      partition integer NOT NULL,
+      "offset" bigint NOT NULL,
+      PRIMARY KEY (projection, topic, partition)
+    )`,
+};
+
+/**
+ * Locks and reads the checkpoint of one partition inside the batch's
+ * transaction. The row lock serialises two members that both believe they own
+ * the partition during a rebalance: the second waits, then sees the first's
+ * offset and skips what was applied. -1 means nothing applied yet.
+ */
+export async function lockCheckpoint(tx: Tx, schema: string, projection: string, topic: string, partition: number): Promise<bigint> {
+  const t = `${ident(schema)}.projection_checkpoints`;
+  await tx.query(`INSERT INTO ${t} (projection, topic, partition, "offset") VALUES ($1, $2, $3, -1) ON CONFLICT DO NOTHING`, [
+    projection,
+    topic,
+    partition,
+  ]);
+  const { rows } = await tx.query<{ offset: string }>(
+    `SELECT "offset" FROM ${t} WHERE projection = $1 AND topic = $2 AND partition = $3 FOR UPDATE`,
+    [projection, topic, partition],
+  );
+  return BigInt(rows[0].offset);
+}
+
+export async function storeCheckpoint(tx: Tx, schema: string, projection: string, topic: string, partition: number, offset: bigint): Promise<void> {
+  await tx.query(
+    `UPDATE ${ident(schema)}.projection_checkpoints SET "offset" = $4 WHERE projection = $1 AND topic = $2 AND partition = $3`,
+    [projection, topic, partition, offset.toString()],
+  );
+}
+
+export interface Checkpoint {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+}
+
+export async function readCheckpoints(db: Pool | Tx, schema: string, projection: string, lock = false): Promise<Checkpoint[]> {
+  const { rows } = await db.query<{ topic: string; partition: number; offset: string }>(
+    `SELECT topic, partition, "offset" FROM ${ident(schema)}.projection_checkpoints WHERE projection = $1 ORDER BY topic, partition${lock ? ' FOR SHARE' : ''}`,
+    [projection],
+  );
+  return rows.map((r) => ({ topic: r.topic, partition: r.partition, offset: String(r.offset) }));
+}

@@ -1,0 +1,35 @@
+import type { LogPosition } from '@espalier/contracts/event-log';
+import type { EspalierEvent } from '@espalier/contracts/events';
+import type { Migration } from './migrations';
+import type { Tx } from './sql';
+
+export interface ProjectionContext {
+  readonly tx: Tx;
+  /** Quoted schema to write to: the live schema, or a shadow one during replay. */
+  readonly schema: string;
+}
+
+export interface PositionedEvent<E = EspalierEvent> {
+  readonly event: E;
+  readonly position: LogPosition;
+}
+
+/**
+ * A named read model owning tables in its service's schema. `apply` must be
+ * deterministic: derive every column from the events (occurredAt, not now()),
+ * so a rebuild from offset 0 yields equal tables.
+ */
+export interface Projection<E = EspalierEvent> {
+  readonly name: string;
+  readonly schema: string;
+  readonly topics: readonly string[];
+  /** Tables this projection owns; replay compares exactly these. */
+  readonly tables: readonly string[];
+  readonly migrations: readonly Migration[];
+  /** Applies events of one partition, in log order, inside the batch's transaction. */
+  apply(ctx: ProjectionContext, events: readonly PositionedEvent<E>[]): Promise<void>;
+}
+
+export function consumerGroupOf(projection: Pick<Projection<unknown>, 'name'>): string {
+  return `espalier.projection.${projection.name}`;
+}

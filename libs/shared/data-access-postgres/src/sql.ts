@@ -1,0 +1,49 @@
+import type { Pool, PoolClient } from 'pg';
+
+/** Quotes an SQL identifier (schema, table). Identifiers never come from requests, but quote anyway. */
+export function ident(name: string): string {
+  if (!/^[a-z_][a-z0-9_]*$/i.test(name)) throw new Error(`sql: invalid identifier "${name}"`);
+  return `"${name}"`;
+}
+
+export type Tx = PoolClient;
+
+/** Runs fn in one transaction; rolls back on any throw and rethrows. */
+export async function withTransaction<T>(pool: Pool, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken = false;
+  try {
+    await client.query('BEGIN');
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    try {
+      await client.query('ROLLBACK');
+    } catch {
+      // The connection itself failed: do not return it to the pool.
+      broken = true;
+    }
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}
+
+const transientClasses = ['08', '53', '57', '58'];
+const transientCodes = new Set(['40001', '40P01', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND']);
+
+/**
+ * True for failures of the database rather than of the event being applied:
+ * connection loss, shutdown, resource exhaustion, serialization conflicts.
+ * Those must never send an event to the dead-letter topic; the batch is
+ * retried until the database is back.
+ */
+export function isTransientDbError(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown } | null;
+  const code = typeof e?.code === 'string' ? e.code : '';
+  if (transientCodes.has(code)) return true;
+  if (code.length === 5 && transientClasses.includes(code.slice(0, 2))) return true;
+  const message = typeof e?.message === 'string' ? e.message : '';
+  return /Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(message);
+}

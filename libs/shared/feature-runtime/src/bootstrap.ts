@@ -1,0 +1,60 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { DynamicModule, ModuleMetadata } from '@nestjs/common';
+import type { ServiceSchema } from '@espalier/shared/data-access-postgres';
+import { loadConfig, type Config, type ServiceName } from '@espalier/shared/util-config';
+import { createLogger } from '@espalier/shared/util-logging';
+import { NestPinoLogger } from './nest-logger';
+import { RuntimeModule } from './runtime.module';
+
+export const VERSION = process.env.ESPALIER_BUILD_VERSION ?? '0.1.0';
+
+export interface ServiceDefinition<S extends ServiceName> {
+  readonly service: S;
+  readonly schema: ServiceSchema;
+  /** The service's feature modules, given its loaded configuration. */
+  readonly imports?: (config: Config<S>) => NonNullable<ModuleMetadata['imports']>;
+}
+
+/**
+ * The one way a service process starts: configuration from flags and
+ * ESPALIER_* variables (invalid → exit 2 with every problem listed), JSON
+ * logging, the shared runtime, graceful shutdown on SIGTERM/SIGINT bounded by
+ * -shutdown-timeout.
+ */
+export async function bootstrapService<S extends ServiceName>(definition: ServiceDefinition<S>): Promise<void> {
+  const loaded = loadConfig({ argv: process.argv.slice(2), env: process.env, service: definition.service });
+  if (loaded.ok === 'help') return void process.stdout.write(loaded.text + '\n');
+  if (loaded.ok === 'version') return void process.stdout.write(`espalier ${definition.service} ${VERSION}\n`);
+  if (loaded.ok === false) {
+    process.stderr.write(`espalier ${definition.service}: invalid configuration:\n${loaded.errors.map((e) => `  - ${e}`).join('\n')}\n`);
+    process.exit(2);
+  }
+  const config = loaded.config as Config<S> & Config<'push'>;
+  const logger = createLogger({ service: definition.service, level: config.debug ? 'debug' : config.logLevel });
+  const root: DynamicModule = {
+    module: class EspalierServiceModule {},
+    imports: [
+      RuntimeModule.forService({ service: definition.service, config, logger, schema: definition.schema }),
+      ...(definition.imports?.(loaded.config) ?? []),
+    ],
+  };
+  try {
+    const app = await NestFactory.create(root, { logger: new NestPinoLogger(logger), abortOnError: false });
+    app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      process.once(signal, () => {
+        // A stuck dependency must not keep a stopping replica alive forever.
+        setTimeout(() => {
+          logger.error({ signal, timeoutMs: config.shutdownTimeout }, 'shutdown timed out, exiting');
+          process.exit(1);
+        }, config.shutdownTimeout).unref();
+      });
+    }
+    await app.listen(config.listen.port, config.listen.host ?? '0.0.0.0');
+    logger.info({ listen: `${config.listen.host ?? ''}:${config.listen.port}`, version: VERSION }, 'listening');
+  } catch (error) {
+    logger.error({ err: error }, 'start-up failed');
+    process.exit(1);
+  }
+}

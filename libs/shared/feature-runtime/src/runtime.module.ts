@@ -1,0 +1,44 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import type { Pool } from 'pg';
+import { CheckpointBarrier, createPool, type ServiceSchema } from '@espalier/shared/data-access-postgres';
+import type { Logger } from '@espalier/shared/util-logging';
+import { eventLogProvider } from './event-log.provider';
+import { HealthController } from './health.controller';
+import { ProjectionHost } from './projection-host.service';
+import type { RuntimeConfig } from './runtime-config';
+import { CHECKPOINT_BARRIER, CONFIG, EVENT_LOG, LOGGER, PG_POOL, SERVICE_NAME, SERVICE_SCHEMA } from './tokens';
+
+export interface RuntimeModuleOptions {
+  readonly service: string;
+  readonly config: RuntimeConfig;
+  readonly logger: Logger;
+  readonly schema: ServiceSchema;
+}
+
+/** What every service shares: config, logger, PostgreSQL, the event log, projections, health. */
+@Module({})
+export class RuntimeModule {
+  static forService(options: RuntimeModuleOptions): DynamicModule {
+    return {
+      module: RuntimeModule,
+      global: true,
+      controllers: [HealthController],
+      providers: [
+        { provide: SERVICE_NAME, useValue: options.service },
+        { provide: CONFIG, useValue: options.config },
+        { provide: LOGGER, useValue: options.logger },
+        { provide: SERVICE_SCHEMA, useValue: options.schema },
+        {
+          provide: PG_POOL,
+          inject: [CONFIG],
+          useFactory: (config: RuntimeConfig) =>
+            createPool({ connectionString: config.databaseUrl, applicationName: `espalier-${options.service}` }),
+        },
+        { provide: CHECKPOINT_BARRIER, inject: [PG_POOL], useFactory: (pool: Pool) => new CheckpointBarrier(pool) },
+        eventLogProvider,
+        ProjectionHost,
+      ],
+      exports: [SERVICE_NAME, CONFIG, LOGGER, SERVICE_SCHEMA, PG_POOL, CHECKPOINT_BARRIER, EVENT_LOG, ProjectionHost],
+    };
+  }
+}

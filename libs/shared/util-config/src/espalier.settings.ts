@@ -1,0 +1,94 @@
+import type { SettingSpec } from './setting.types';
+
+/** Espalier's own settings: the event log, PostgreSQL, secrets and process lifecycle. */
+export const espalierSettings = [
+  // Conventional name (no ESPALIER_ prefix) so the usual tooling and compose files just work.
+  {
+    key: 'kafkaBrokers', flag: '-kafka-brokers', env: 'KAFKA_BROKERS', kind: 'list', items: 'hostport',
+    default: undefined, required: true,
+    description: 'Kafka bootstrap brokers, comma-separated host:port.',
+    services: ['all'], status: 'active',
+  },
+  // Conventional name, like KAFKA_BROKERS. Not `secret`, but its password is never echoed.
+  {
+    key: 'databaseUrl', flag: '-database-url', env: 'DATABASE_URL', kind: 'url', schemes: ['postgres', 'postgresql'],
+    default: undefined, required: true,
+    description: 'PostgreSQL connection URL (postgres:// or postgresql://) for projections.',
+    services: ['all'], status: 'active',
+  },
+  {
+    key: 'kafkaClientId', flag: '-kafka-client-id', env: 'ESPALIER_KAFKA_CLIENT_ID', kind: 'string', default: 'espalier',
+    description: 'Kafka client ID (broker logs and quotas).',
+    services: ['all'], status: 'active',
+  },
+  {
+    key: 'kafkaPartitions', flag: '-kafka-partitions', env: 'ESPALIER_KAFKA_PARTITIONS', kind: 'int', min: 1, default: '6',
+    description: 'Partition count used when provisioning topics (existing topics are not changed).',
+    services: ['all'], status: 'active',
+  },
+  {
+    key: 'kafkaProvision', flag: '-kafka-provision', env: 'ESPALIER_KAFKA_PROVISION', kind: 'bool', default: 'true',
+    description: 'Create missing topics at start-up.',
+    services: ['all'], status: 'active',
+  },
+  {
+    key: 'secretKey', flag: '-secret-key', env: 'ESPALIER_SECRET_KEY', kind: 'string', format: 'aes-256-key',
+    default: undefined, secret: true,
+    description: 'AES-256-GCM key (32 bytes, base64 or hex) encrypting secrets written to the event log.',
+    services: ['all'], status: 'active',
+  },
+  {
+    key: 'secretKeyId', flag: '-secret-key-id', env: 'ESPALIER_SECRET_KEY_ID', kind: 'string', default: 'k1',
+    description: 'ID recorded with each encrypted secret, so keys can be rotated.',
+    services: ['all'], status: 'active',
+  },
+  {
+    key: 'consumerMaxAttempts', flag: '-consumer-max-attempts', env: 'ESPALIER_CONSUMER_MAX_ATTEMPTS', kind: 'int',
+    min: 1, default: '5',
+    description: 'Attempts to apply an event before it is moved to <topic>.dlq.',
+    services: ['all'], status: 'active',
+  },
+  {
+    key: 'catchUpTimeout', flag: '-catch-up-timeout', env: 'ESPALIER_CATCH_UP_TIMEOUT', kind: 'duration', default: '5s',
+    description: 'How long a service waits for its projection to reach its own write.',
+    services: ['all'], status: 'active',
+  },
+  {
+    key: 'shutdownTimeout', flag: '-shutdown-timeout', env: 'ESPALIER_SHUTDOWN_TIMEOUT', kind: 'duration', default: '25s',
+    description: 'How long a graceful shutdown may take (finish in-flight work, commit, disconnect).',
+    services: ['all'], status: 'active',
+  },
+  {
+    key: 'logLevel', flag: '-log-level', env: 'ESPALIER_LOG_LEVEL', kind: 'enum',
+    values: ['trace', 'debug', 'info', 'warn', 'error'], default: 'info',
+    description: 'Log level: trace, debug, info, warn or error (-debug raises it to at least debug).',
+    services: ['all'], status: 'active',
+  },
+  {
+    key: 'migrate', flag: '-migrate', env: 'ESPALIER_MIGRATE', kind: 'bool', default: 'true',
+    description: 'Run database migrations at start-up.',
+    services: ['all'], status: 'active',
+  },
+  {
+    key: 'apnsUrl', flag: '-apns-url', env: 'ESPALIER_APNS_URL', kind: 'url', default: 'https://api.push.apple.com',
+    description: 'APNs base URL (override for a test double).',
+    services: ['push'], status: { plannedIn: 5 },
+  },
+  {
+    key: 'escrowKeyUnlockUrl', flag: '-escrow-key-unlock-url', env: 'ESPALIER_ESCROW_KEY_UNLOCK_URL', kind: 'url',
+    default: 'https://deviceservices-external.apple.com/deviceservicesworkers/escrowKeyUnlock',
+    description: "Apple's Activation Lock bypass (escrowKeyUnlock) endpoint used by /v1/escrowkeyunlock.",
+    services: ['api'], status: { plannedIn: 6 },
+  },
+  {
+    key: 'pushWait', flag: '-push-wait', env: 'ESPALIER_PUSH_WAIT', kind: 'duration', default: '2s',
+    description: 'How long the API waits for push outcomes before answering.',
+    services: ['api'], status: { plannedIn: 6 },
+  },
+  {
+    key: 'retentionResults', flag: '-retention-results', env: 'ESPALIER_RETENTION_RESULTS', kind: 'enum',
+    values: ['keep', 'delete'], default: 'keep',
+    description: 'What happens to command results once reported: keep or delete.',
+    services: ['commands'], status: { plannedIn: 4 },
+  },
+] as const satisfies readonly SettingSpec[];

@@ -1,0 +1,3 @@
+export { SecretBox, SecretBoxError, parseSecretKey } from './secret-box';
+export type { EncryptedSecret, SecretBoxKey, SecretBoxOptions } from './secret-box';
+export { sha256Hex } from './hash';

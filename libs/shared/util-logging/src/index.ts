@@ -1,0 +1,1 @@
+export { createLogger, REDACTED_FIELDS, type Logger, type LoggerOptions } from './logger';

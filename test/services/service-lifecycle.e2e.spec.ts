@@ -1,0 +1,63 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { Pool } from 'pg';
+import { SERVICES } from '@espalier/contracts/routing';
+import { testInfra } from '@espalier/shared/util-testing';
+import { freePort, startService, waitForStatus } from './service-process';
+
+describe('the four services as processes', () => {
+  const infra = testInfra();
+  const env = { KAFKA_BROKERS: infra.kafkaBrokers.join(','), DATABASE_URL: infra.databaseUrl };
+
+  it('start, migrate their own schema, answer /healthz and /readyz, and stop cleanly on SIGTERM', async () => {
+    const services = await Promise.all(SERVICES.map((s) => startService(s, env)));
+    try {
+      for (const [i, svc] of services.entries()) {
+        const ready = await waitForStatus(svc, '/readyz', 200);
+        const body = (await ready.json()) as { service: string; checks: Record<string, { ok: boolean }> };
+        assert.equal(body.service, SERVICES[i]);
+        assert.deepEqual(Object.values(body.checks).map((c) => c.ok), [true, true, true]);
+        const live = await fetch(svc.url + '/healthz');
+        assert.equal(live.status, 200);
+        assert.equal(((await live.json()) as { service: string }).service, SERVICES[i]);
+      }
+      const pool = new Pool({ connectionString: infra.databaseUrl });
+      try {
+        const { rows } = await pool.query(`SELECT table_schema FROM information_schema.tables WHERE table_name = 'projection_checkpoints' AND table_schema = ANY($1)`, [[...SERVICES]]);
+        assert.deepEqual(rows.map((r) => r.table_schema).sort(), [...SERVICES].sort(), 'each service owns its schema');
+      } finally {
+        await pool.end();
+      }
+    } finally {
+      for (const svc of services) svc.child.kill('SIGTERM');
+    }
+    for (const svc of services) {
+      const exit = await svc.exited;
+      assert.ok(exit.code === 0 || exit.signal === 'SIGTERM', `clean exit, got ${JSON.stringify(exit)}`);
+      assert.match(svc.output(), /"msg":"shut down cleanly"/);
+    }
+  });
+
+  it('refuses invalid configuration at start-up with exit code 2 and a message naming the setting', async () => {
+    const svc = await startService('push', { ...env, ESPALIER_LISTEN: 'not-an-address' });
+    const exit = await svc.exited;
+    assert.equal(exit.code, 2);
+    assert.match(svc.output(), /-listen/);
+    assert.match(svc.output(), /ESPALIER_LISTEN/);
+  });
+
+  it('refuses to start without a broker address', async () => {
+    const svc = await startService('commands', { KAFKA_BROKERS: '', DATABASE_URL: infra.databaseUrl });
+    assert.equal((await svc.exited).code, 2);
+    assert.match(svc.output(), /KAFKA_BROKERS/);
+  });
+
+  it('fails start-up with a clear error when the database is down', async () => {
+    const closed = await freePort();
+    const svc = await startService('api', { ...env, DATABASE_URL: `postgres://espalier:espalier@127.0.0.1:${closed}/espalier` });
+    const exit = await svc.exited;
+    assert.equal(exit.code, 1);
+    assert.match(svc.output(), /start-up failed/);
+    assert.match(svc.output(), /ECONNREFUSED/);
+  });
+});

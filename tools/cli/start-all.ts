@@ -1,0 +1,107 @@
+/**
+ * npm start (until the embedded mode of issue 8 lands): starts Kafka and
+ * PostgreSQL with scripts/infra.sh unless KAFKA_BROKERS and DATABASE_URL are
+ * set, runs the four services as child processes on 127.0.0.1:9001–9004, and
+ * serves NanoMDM's single port (:9000, or -listen / ESPALIER_LISTEN) with the
+ * same routing rule the docker-compose proxy applies. Bodies and headers pass
+ * through byte for byte. Ctrl-C stops everything gracefully.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
+import path from 'node:path';
+import { routeRequest, SERVICES, type ServiceName } from '@espalier/contracts/routing';
+
+const root = path.resolve(__dirname, '../..');
+const say = (msg: string) => process.stderr.write(`[espalier] ${msg}\n`);
+
+function infraEnv(): Record<string, string> {
+  const { KAFKA_BROKERS, DATABASE_URL } = process.env;
+  if (KAFKA_BROKERS && DATABASE_URL) return { KAFKA_BROKERS, DATABASE_URL };
+  say('starting Kafka and PostgreSQL (scripts/infra.sh up)…');
+  const out = execFileSync('bash', [path.join(root, 'scripts/infra.sh'), 'up'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const env: Record<string, string> = {};
+  for (const m of out.matchAll(/^export (KAFKA_BROKERS|DATABASE_URL)=(.*)$/gm)) env[m[1]] = m[2].replace(/^['"]|['"]$/g, '');
+  return env;
+}
+
+function listenAddress(): { host: string; port: number } {
+  const i = process.argv.findIndex((a) => a === '-listen' || a === '--listen');
+  const value = i >= 0 ? process.argv[i + 1] : (process.env.ESPALIER_LISTEN ?? ':9000');
+  const m = /^(.*):(\d+)$/.exec(value ?? '');
+  if (!m) throw new Error(`-listen (ESPALIER_LISTEN): expected [host]:port, got "${value}"`);
+  return { host: m[1] || '0.0.0.0', port: Number(m[2]) };
+}
+
+function startServices(env: Record<string, string>): Map<ServiceName, { child: ChildProcess; port: number }> {
+  const running = new Map<ServiceName, { child: ChildProcess; port: number }>();
+  SERVICES.forEach((service, i) => {
+    const port = 9001 + i;
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, `apps/${service}/src/main.ts`)], {
+      cwd: root,
+      env: { ...process.env, ...env, ESPALIER_LISTEN: `127.0.0.1:${port}` },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    child.once('exit', (code, signal) => {
+      if (!stopping) {
+        say(`${service} exited (${signal ?? code}); stopping`);
+        void stop(1);
+      }
+    });
+    running.set(service, { child, port });
+  });
+  return running;
+}
+
+let stopping = false;
+let services = new Map<ServiceName, { child: ChildProcess; port: number }>();
+let front: http.Server | null = null;
+
+async function stop(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  front?.close();
+  say('stopping services (each finishes its batch in flight)…');
+  await Promise.all(
+    [...services.values()].map(
+      ({ child }) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once('exit', () => resolve());
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
+  process.exit(code);
+}
+
+function proxy(req: http.IncomingMessage, res: http.ServerResponse): void {
+  const service = routeRequest(req.method ?? 'GET', req.url ?? '/', req.headers['content-type']);
+  const target = service ? services.get(service) : undefined;
+  if (!target) {
+    res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('404 page not found\n');
+    return;
+  }
+  const upstream = http.request(
+    { host: '127.0.0.1', port: target.port, method: req.method, path: req.url, headers: { ...req.headers, 'x-forwarded-for': req.socket.remoteAddress ?? '' } },
+    (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+    },
+  );
+  upstream.on('error', () => {
+    if (!res.headersSent) res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' });
+    res.end(`${service} is not reachable\n`);
+  });
+  req.pipe(upstream);
+}
+
+function main(): void {
+  const listen = listenAddress();
+  services = startServices(infraEnv());
+  front = http.createServer(proxy);
+  front.listen(listen.port, listen.host, () => say(`listening on ${listen.host}:${listen.port}; services on 127.0.0.1:9001–9004 (${SERVICES.join(', ')})`));
+  process.on('SIGINT', () => void stop(0));
+  process.on('SIGTERM', () => void stop(0));
+}
+
+main();
