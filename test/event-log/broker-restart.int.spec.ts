@@ -1,19 +1,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { localBrokerControllable, repoRoot } from '@espalier/shared/util-testing';
+import { infraCommand, localInfraControls } from '@espalier/shared/util-testing';
 import { openHarness, type Harness } from '../fixtures/log-harness';
 import { seenEvent, toRecord } from '../fixtures/seen-events';
 
-function restartBroker(): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', [path.join(repoRoot, 'scripts/infra.sh'), 'kafka-restart'], { stdio: ['ignore', 'ignore', 'inherit'] });
-    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`kafka-restart exited ${code}`))));
-  });
-}
-
-const controllable = localBrokerControllable();
+const controllable = localInfraControls().kafka;
 
 describe('restarting the broker while producers append', { skip: controllable ? false : 'the broker is not the local one scripts/infra.sh runs' }, () => {
   let h: Harness;
@@ -42,7 +33,7 @@ describe('restarting the broker while producers append', { skip: controllable ? 
     const producers = Array.from({ length: 8 }, (_, w) => producer(w));
     await new Promise((r) => setTimeout(r, 1_000));
     const beforeRestart = acked.size;
-    await restartBroker();
+    await infraCommand('kafka-restart');
     const afterRestart = acked.size;
     await new Promise((r) => setTimeout(r, 2_000));
     stop = true;

@@ -2,8 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Pool } from 'pg';
 import { SERVICES } from '@espalier/contracts/routing';
-import { testInfra } from '@espalier/shared/util-testing';
-import { freePort, startService, waitForStatus } from './service-process';
+import { freePort, testInfra } from '@espalier/shared/util-testing';
+import { startService, waitForStatus } from './service-process';
 
 describe('the four services as processes', () => {
   const infra = testInfra();

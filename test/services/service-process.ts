@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
-import { repoRoot } from '@espalier/shared/util-testing';
+import { freePort, repoRoot } from '@espalier/shared/util-testing';
 
 export interface ServiceProcess {
   readonly child: ChildProcess;
@@ -9,17 +8,6 @@ export interface ServiceProcess {
   readonly url: string;
   output(): string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
 }
 
 /** Starts apps/<service>/src/main.ts as its own process, as a deployment would. */

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
+import { freePort } from '@espalier/shared/util-testing';
 
 export interface ProvidedInfra {
   readonly source: 'environment' | 'testcontainers' | 'infra-script';
@@ -75,15 +75,4 @@ async function tryContainers(log: (msg: string) => void): Promise<ProvidedInfra 
       await postgres.stop();
     },
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
 }

@@ -30,9 +30,13 @@ export class RuntimeModule {
         { provide: SERVICE_SCHEMA, useValue: options.schema },
         {
           provide: PG_POOL,
-          inject: [CONFIG],
-          useFactory: (config: RuntimeConfig) =>
-            createPool({ connectionString: config.databaseUrl, applicationName: `espalier-${options.service}` }),
+          inject: [CONFIG, LOGGER],
+          useFactory: (config: RuntimeConfig, logger: Logger) =>
+            createPool({
+              connectionString: config.databaseUrl,
+              applicationName: `espalier-${options.service}`,
+              onIdleError: (err) => logger.warn({ err }, 'postgres: idle connection lost'),
+            }),
         },
         { provide: CHECKPOINT_BARRIER, inject: [PG_POOL], useFactory: (pool: Pool) => new CheckpointBarrier(pool) },
         eventLogProvider,

@@ -1,3 +1,4 @@
-export { localBrokerControllable, repoRoot, restartLocalBroker, testInfra, uniqueName, type TestInfra } from './test-infra';
+export { infraCommand, localInfraControls, repoRoot, testInfra, uniqueName, type TestInfra } from './test-infra';
 export { recordingLogger } from './quiet-logger';
 export { waitUntil } from './wait-until';
+export { freePort } from './free-port';

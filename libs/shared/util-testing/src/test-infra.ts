@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 
@@ -32,20 +32,29 @@ export function uniqueName(prefix: string): string {
 export const repoRoot = path.resolve(__dirname, '../../../..');
 
 /**
- * True when the broker under test is the one the project's infra script runs
- * here, so a test may stop and restart it.
+ * Which of the servers under test are the ones scripts/infra.sh runs here,
+ * so that an outage test may stop and restart them. Others (a CI service,
+ * containers) are never touched.
  */
-export function localBrokerControllable(): boolean {
-  const port = process.env.ESPALIER_INFRA_KAFKA_PORT ?? '19092';
-  if (process.env.KAFKA_BROKERS !== `127.0.0.1:${port}`) return false;
+export function localInfraControls(): { kafka: boolean; postgres: boolean } {
+  const kafkaPort = process.env.ESPALIER_INFRA_KAFKA_PORT ?? '19092';
+  const pgPort = process.env.ESPALIER_INFRA_PG_PORT ?? '15432';
+  let status = '';
   try {
-    const out = execFileSync('bash', [path.join(repoRoot, 'scripts/infra.sh'), 'status'], { encoding: 'utf8' });
-    return /kafka.*running/i.test(out);
+    status = execFileSync('bash', [path.join(repoRoot, 'scripts/infra.sh'), 'status'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch {
-    return false;
+    return { kafka: false, postgres: false };
   }
+  return {
+    kafka: process.env.KAFKA_BROKERS === `127.0.0.1:${kafkaPort}` && /kafka: running/.test(status),
+    postgres: new RegExp(`@127\\.0\\.0\\.1:${pgPort}/`).test(process.env.DATABASE_URL ?? '') && /postgres: running/.test(status),
+  };
 }
 
-export function restartLocalBroker(): void {
-  execFileSync('bash', [path.join(repoRoot, 'scripts/infra.sh'), 'kafka-restart'], { stdio: 'inherit' });
+/** Runs a scripts/infra.sh command (e.g. kafka-restart, postgres-stop) without blocking the event loop. */
+export function infraCommand(command: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', [path.join(repoRoot, 'scripts/infra.sh'), command], { stdio: ['ignore', 'ignore', 'inherit'] });
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`scripts/infra.sh ${command} exited ${code}`))));
+  });
 }
