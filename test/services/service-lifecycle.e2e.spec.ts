@@ -2,15 +2,25 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Pool } from 'pg';
 import { SERVICES } from '@espalier/contracts/routing';
-import { freePort, testInfra } from '@espalier/shared/util-testing';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createTestCa, freePort, testInfra } from '@espalier/shared/util-testing';
 import { startService, waitForStatus } from './service-process';
 
 describe('the four services as processes', () => {
   const infra = testInfra();
   const env = { KAFKA_BROKERS: infra.kafkaBrokers.join(','), DATABASE_URL: infra.databaseUrl };
+  const caPath = path.join(mkdtempSync(path.join(tmpdir(), 'espalier-ca-')), 'ca.pem');
+  writeFileSync(caPath, createTestCa().rootPem);
+  /** What each service needs beyond the broker and the database. */
+  const own: Record<string, Record<string, string>> = {
+    checkin: { ESPALIER_CA: caPath, ESPALIER_SECRET_KEY: randomBytes(32).toString('base64') },
+  };
 
   it('start, migrate their own schema, answer /healthz and /readyz, and stop cleanly on SIGTERM', async () => {
-    const services = await Promise.all(SERVICES.map((s) => startService(s, env)));
+    const services = await Promise.all(SERVICES.map((s) => startService(s, { ...env, ...own[s] })));
     try {
       for (const [i, svc] of services.entries()) {
         const ready = await waitForStatus(svc, '/readyz', 200);
@@ -50,6 +60,15 @@ describe('the four services as processes', () => {
     const svc = await startService('commands', { KAFKA_BROKERS: '', DATABASE_URL: infra.databaseUrl });
     assert.equal((await svc.exited).code, 2);
     assert.match(svc.output(), /KAFKA_BROKERS/);
+  });
+
+  it('refuses to start checkin without -ca or without -secret-key, saying which', async () => {
+    const noCa = await startService('checkin', { ...env, ESPALIER_SECRET_KEY: own.checkin.ESPALIER_SECRET_KEY });
+    assert.equal((await noCa.exited).code, 1);
+    assert.match(noCa.output(), /must supply the CA certificate path \(-ca \/ ESPALIER_CA\)/);
+    const noKey = await startService('checkin', { ...env, ESPALIER_CA: caPath });
+    assert.equal((await noKey.exited).code, 1);
+    assert.match(noKey.output(), /needs -secret-key \(ESPALIER_SECRET_KEY\)/);
   });
 
   it('fails start-up with a clear error when the database is down', async () => {

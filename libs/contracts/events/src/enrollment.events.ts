@@ -4,12 +4,12 @@
 import { z } from 'zod';
 import { defineEvent } from './define-event';
 import {
+  certificateUseSchema,
   encryptedSecretSchema,
   enrollmentTypeSchema,
   hexBytesSchema,
   idSchema,
   rawBytesSchema,
-  sha256HexSchema,
 } from './primitives.schema';
 import { TOPICS } from './topics';
 
@@ -35,7 +35,7 @@ export const EnrollmentAuthenticated = defineEvent({
     imei: optionalText,
     meid: optionalText,
     topic: idSchema,
-    certificateHash: sha256HexSchema.optional(),
+    certificate: certificateUseSchema,
     raw: rawBytesSchema,
   }),
 });
@@ -58,6 +58,7 @@ export const TokenUpdated = defineEvent({
     pushMagic: idSchema,
     unlockToken: encryptedSecretSchema.optional(),
     awaitingConfiguration: z.boolean().optional(),
+    certificate: certificateUseSchema,
     raw: encryptedSecretSchema,
   }),
 });
@@ -68,7 +69,7 @@ export const EnrollmentCheckedOut = defineEvent({
   topic: TOPICS.enrollment,
   requires: subject,
   description: 'CheckOut check-in (§6.3): disables the enrollment; its queue is kept.',
-  data: z.object({ raw: rawBytesSchema }),
+  data: z.object({ certificate: certificateUseSchema, raw: rawBytesSchema }),
 });
 
 export const UserAuthenticated = defineEvent({
@@ -77,7 +78,13 @@ export const UserAuthenticated = defineEvent({
   topic: TOPICS.enrollment,
   requires: subject,
   description: 'UserAuthenticate check-in (§6.4), first (no DigestResponse) or second message.',
-  data: z.object({ digestResponse: z.boolean(), raw: rawBytesSchema }),
+  data: z.object({
+    digestResponse: z.boolean(),
+    userShortName: optionalText,
+    userLongName: optionalText,
+    certificate: certificateUseSchema,
+    raw: rawBytesSchema,
+  }),
 });
 
 export const BootstrapTokenSet = defineEvent({
@@ -87,7 +94,33 @@ export const BootstrapTokenSet = defineEvent({
   requires: subject,
   description:
     'SetBootstrapToken check-in (§6.5). `token` null means cleared. `raw` is sealed because the request carries the token in plain.',
-  data: z.object({ token: encryptedSecretSchema.nullable(), raw: encryptedSecretSchema }),
+  data: z.object({ token: encryptedSecretSchema.nullable(), certificate: certificateUseSchema, raw: encryptedSecretSchema }),
 });
 
-export const enrollmentEvents = [EnrollmentAuthenticated, TokenUpdated, EnrollmentCheckedOut, UserAuthenticated, BootstrapTokenSet] as const;
+export const BootstrapTokenRetrieved = defineEvent({
+  type: 'BootstrapTokenRetrieved',
+  version: 1,
+  topic: TOPICS.enrollment,
+  requires: subject,
+  description: 'GetBootstrapToken check-in (§6.6); `found` says whether an escrowed token was returned.',
+  data: z.object({ found: z.boolean(), certificate: certificateUseSchema, raw: rawBytesSchema }),
+});
+
+export const TokenRequested = defineEvent({
+  type: 'TokenRequested',
+  version: 1,
+  topic: TOPICS.enrollment,
+  requires: subject,
+  description: 'GetToken check-in (§6.8) answered by a registered handler for its TokenServiceType.',
+  data: z.object({ tokenServiceType: idSchema, certificate: certificateUseSchema, raw: rawBytesSchema }),
+});
+
+export const enrollmentEvents = [
+  EnrollmentAuthenticated,
+  TokenUpdated,
+  EnrollmentCheckedOut,
+  UserAuthenticated,
+  BootstrapTokenSet,
+  BootstrapTokenRetrieved,
+  TokenRequested,
+] as const;

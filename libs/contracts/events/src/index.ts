@@ -2,6 +2,7 @@ export { ALL_TOPICS, TOPICS, dlqTopicOf } from './topics';
 export type { DlqTopic, Topic } from './topics';
 export {
   base64Schema,
+  certificateUseSchema,
   encryptedSecretSchema,
   enrollmentTypeSchema,
   hexBytesSchema,
@@ -10,7 +11,7 @@ export {
   rawBytesSchema,
   sha256HexSchema,
 } from './primitives.schema';
-export type { EncryptedSecret, EnrollmentType } from './primitives.schema';
+export type { CertificateUse, EncryptedSecret, EnrollmentType } from './primitives.schema';
 export { EVENT_SOURCES, eventSourceSchema } from './envelope.schema';
 export type { EventEnvelope, EventMeta, EventSource, MetaFor, SubjectField } from './envelope.schema';
 export { EventDecodeError, EventEncodeError } from './event.errors';

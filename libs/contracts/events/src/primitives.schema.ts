@@ -34,3 +34,14 @@ export const encryptedSecretSchema = z.object({
   ciphertext: base64Schema,
 });
 export type EncryptedSecret = z.infer<typeof encryptedSecretSchema>;
+
+/**
+ * The identity certificate a check-in was authenticated with (§8.4), and what
+ * that did to the cert-auth associations: `new` and `retroactive` add the
+ * (device channel, hash) pair. Null for check-ins without a device
+ * certificate (the operator's /migration import).
+ */
+export const certificateUseSchema = z
+  .object({ hash: sha256HexSchema, association: z.enum(['existing', 'new', 'retroactive']) })
+  .nullable();
+export type CertificateUse = z.infer<typeof certificateUseSchema>;

@@ -14,6 +14,11 @@ export interface ServiceDefinition<S extends ServiceName> {
   readonly schema: ServiceSchema;
   /** The service's feature modules, given its loaded configuration. */
   readonly imports?: (config: Config<S>) => NonNullable<ModuleMetadata['imports']>;
+  /**
+   * Nest's JSON/urlencoded body parsers. Device endpoints turn them off: they
+   * read the exact request bytes themselves (signatures cover them).
+   */
+  readonly bodyParser?: boolean;
 }
 
 /**
@@ -40,7 +45,7 @@ export async function bootstrapService<S extends ServiceName>(definition: Servic
     ],
   };
   try {
-    const app = await NestFactory.create(root, { logger: new NestPinoLogger(logger), abortOnError: false });
+    const app = await NestFactory.create(root, { logger: new NestPinoLogger(logger), abortOnError: false, bodyParser: definition.bodyParser ?? true });
     app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
     for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       process.once(signal, () => {

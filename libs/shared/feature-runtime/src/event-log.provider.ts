@@ -2,8 +2,8 @@ import type { Provider } from '@nestjs/common';
 import { ALL_TOPICS, dlqTopicOf } from '@espalier/contracts/events';
 import { KafkaEventLog } from '@espalier/shared/data-access-kafka';
 import type { Logger } from '@espalier/shared/util-logging';
-import type { RuntimeConfig } from './runtime-config';
-import { CONFIG, EVENT_LOG, LOGGER, SERVICE_NAME } from './tokens';
+import type { RuntimeConfig } from '@espalier/contracts/runtime';
+import { CONFIG, EVENT_LOG, LOGGER, SERVICE_NAME } from '@espalier/contracts/runtime';
 
 /**
  * Connects the Kafka event log and provisions the topics (idempotent, so every

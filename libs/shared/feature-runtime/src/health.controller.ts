@@ -3,7 +3,7 @@ import type { Pool } from 'pg';
 import type { EventLog } from '@espalier/contracts/event-log';
 import { HEALTH_PATHS } from '@espalier/contracts/routing';
 import { ProjectionHost } from './projection-host.service';
-import { EVENT_LOG, PG_POOL, SERVICE_NAME } from './tokens';
+import { EVENT_LOG, PG_POOL, SERVICE_NAME } from '@espalier/contracts/runtime';
 
 type Check = { ok: boolean; error?: string };
 /** The slice of Express' response this controller uses (Nest runs on Express here). */

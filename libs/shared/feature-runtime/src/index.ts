@@ -1,5 +1,3 @@
 export { bootstrapService, VERSION, type ServiceDefinition } from './bootstrap';
 export { RuntimeModule, type RuntimeModuleOptions } from './runtime.module';
 export { ProjectionHost } from './projection-host.service';
-export { CHECKPOINT_BARRIER, CONFIG, EVENT_LOG, LOGGER, PG_POOL, SERVICE_NAME, SERVICE_SCHEMA } from './tokens';
-export type { RuntimeConfig } from './runtime-config';

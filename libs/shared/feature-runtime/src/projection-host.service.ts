@@ -3,8 +3,8 @@ import type { Pool } from 'pg';
 import type { EventLog } from '@espalier/contracts/event-log';
 import { CheckpointBarrier, migrateService, ProjectionRunner, type ServiceSchema } from '@espalier/shared/data-access-postgres';
 import type { Logger } from '@espalier/shared/util-logging';
-import type { RuntimeConfig } from './runtime-config';
-import { CHECKPOINT_BARRIER, CONFIG, EVENT_LOG, LOGGER, PG_POOL, SERVICE_SCHEMA } from './tokens';
+import type { RuntimeConfig } from '@espalier/contracts/runtime';
+import { CHECKPOINT_BARRIER, CONFIG, EVENT_LOG, LOGGER, PG_POOL, SERVICE_SCHEMA } from '@espalier/contracts/runtime';
 
 /**
  * Owns the service's storage lifecycle: migrations at start, one runner per

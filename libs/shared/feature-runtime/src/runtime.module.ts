@@ -5,8 +5,8 @@ import type { Logger } from '@espalier/shared/util-logging';
 import { eventLogProvider } from './event-log.provider';
 import { HealthController } from './health.controller';
 import { ProjectionHost } from './projection-host.service';
-import type { RuntimeConfig } from './runtime-config';
-import { CHECKPOINT_BARRIER, CONFIG, EVENT_LOG, LOGGER, PG_POOL, SERVICE_NAME, SERVICE_SCHEMA } from './tokens';
+import type { RuntimeConfig } from '@espalier/contracts/runtime';
+import { CHECKPOINT_BARRIER, CONFIG, EVENT_LOG, LOGGER, PG_POOL, SERVICE_NAME, SERVICE_SCHEMA } from '@espalier/contracts/runtime';
 
 export interface RuntimeModuleOptions {
   readonly service: string;

@@ -86,6 +86,11 @@ export const espalierSettings = [
     services: ['api'], status: { plannedIn: 6 },
   },
   {
+    key: 'bodyLimit', flag: '-body-limit', env: 'ESPALIER_BODY_LIMIT', kind: 'int', min: 1024, default: '10485760',
+    description: 'Largest device request body in bytes; larger requests get 413.',
+    services: ['checkin'], status: 'active',
+  },
+  {
     key: 'retentionResults', flag: '-retention-results', env: 'ESPALIER_RETENTION_RESULTS', kind: 'enum',
     values: ['keep', 'delete'], default: 'keep',
     description: 'What happens to command results once reported: keep or delete.',

@@ -22,13 +22,13 @@ export const nanomdmSettings = [
   },
   {
     key: 'ca', flag: '-ca', env: 'ESPALIER_CA', kind: 'path', default: undefined,
-    description: 'PEM file of the root CA certificates that device identity certificates must chain to.',
-    services: ['checkin', 'commands'], status: { plannedIn: 3 },
+    description: 'PEM file of the root CA certificates that device identity certificates must chain to (required by checkin).',
+    services: ['checkin'], status: 'active',
   },
   {
     key: 'intermediate', flag: '-intermediate', env: 'ESPALIER_INTERMEDIATE', kind: 'path', default: undefined,
     description: 'PEM file of intermediate certificates used to build device certificate chains.',
-    services: ['checkin', 'commands'], status: { plannedIn: 3 },
+    services: ['checkin'], status: 'active',
   },
   // Security: the named header is trusted as the device certificate and Mdm-Signature is ignored.
   // Only safe when the TLS-terminating proxy always overwrites that header; otherwise any client
@@ -36,12 +36,12 @@ export const nanomdmSettings = [
   {
     key: 'certHeader', flag: '-cert-header', env: 'ESPALIER_CERT_HEADER', kind: 'string', default: undefined,
     description: 'HTTP header carrying the client certificate from a TLS-terminating proxy (replaces Mdm-Signature).',
-    services: ['checkin', 'commands'], status: { plannedIn: 3 },
+    services: ['checkin'], status: 'active',
   },
   {
     key: 'checkin', flag: '-checkin', env: 'ESPALIER_CHECKIN', kind: 'bool', default: 'false',
     description: 'Serve check-ins on a separate /checkin; /mdm then only takes command reports.',
-    services: ['checkin', 'commands'], status: { plannedIn: 3 },
+    services: ['checkin'], status: 'active',
   },
   // Security: debug logs may carry request details (NanoMDM logs a failing Mdm-Signature header).
   {
@@ -53,12 +53,12 @@ export const nanomdmSettings = [
   {
     key: 'dump', flag: '-dump', env: 'ESPALIER_DUMP', kind: 'bool', default: 'false',
     description: 'Write raw MDM request plists (and some responses) to stdout.',
-    services: ['checkin', 'commands'], status: { plannedIn: 3 },
+    services: ['checkin'], status: 'active',
   },
   {
     key: 'disableMdm', flag: '-disable-mdm', env: 'ESPALIER_DISABLE_MDM', kind: 'bool', default: 'false',
     description: 'Do not serve /mdm, /checkin or /authproxy/.',
-    services: ['checkin', 'commands'], status: { plannedIn: 3 },
+    services: ['checkin', 'commands'], status: { plannedIn: 8 },
   },
   // Security: /migration accepts check-ins with no device certificate at all (API key only).
   {
@@ -73,24 +73,24 @@ export const nanomdmSettings = [
   {
     key: 'retro', flag: '-retro', env: 'ESPALIER_RETRO', kind: 'bool', default: 'false',
     description: 'Retroactive certificate auth: bind enrollments that have no certificate yet on first contact.',
-    services: ['checkin', 'commands'], status: { plannedIn: 3 },
+    services: ['checkin'], status: 'active',
   },
   {
     key: 'dm', flag: '-dm', env: 'ESPALIER_DM', kind: 'url', default: undefined,
     description: 'Base URL for Declarative Management passthrough.',
-    services: ['checkin'], status: { plannedIn: 3 },
+    services: ['checkin'], status: 'active',
   },
   {
     key: 'dmSendHmacKey', flag: '-dm-send-hmac-key', env: 'ESPALIER_DM_SEND_HMAC_KEY', kind: 'string',
     default: undefined, secret: true,
     description: 'Sign requests to the -dm server with X-Hmac-Signature (HMAC-SHA256 of the body).',
-    services: ['checkin'], status: { plannedIn: 3 },
+    services: ['checkin'], status: 'active',
   },
   {
     key: 'dmRecvHmacKey', flag: '-dm-recv-hmac-key', env: 'ESPALIER_DM_RECV_HMAC_KEY', kind: 'string',
     default: undefined, secret: true,
     description: 'Require and verify X-Hmac-Signature on responses from the -dm server.',
-    services: ['checkin'], status: { plannedIn: 3 },
+    services: ['checkin'], status: 'active',
   },
   // Which process hosts the webhook subscriber is decided in issue 7.
   {
@@ -107,12 +107,12 @@ export const nanomdmSettings = [
   {
     key: 'authProxyUrl', flag: '-auth-proxy-url', env: 'ESPALIER_AUTH_PROXY_URL', kind: 'url', default: undefined,
     description: 'Reverse-proxy /authproxy/ to this URL for certificate-authenticated devices.',
-    services: ['checkin'], status: { plannedIn: 3 },
+    services: ['checkin'], status: 'active',
   },
   {
     key: 'uaZlDc', flag: '-ua-zl-dc', env: 'ESPALIER_UA_ZL_DC', kind: 'bool', default: 'false',
     description: 'Answer the first UserAuthenticate with a zero-length DigestChallenge instead of 410.',
-    services: ['checkin'], status: { plannedIn: 3 },
+    services: ['checkin'], status: 'active',
   },
   // Command line only, as in NanoMDM: images often set a VERSION-like variable for metadata, and an
   // environment variable that turns every start into "print and exit" would be a trap.

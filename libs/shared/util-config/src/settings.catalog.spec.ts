@@ -42,20 +42,21 @@ describe('settings catalog', () => {
 
   it('marks unbuilt features with their issue and the rest active', () => {
     const planned: Record<number, string[]> = {
-      3: ['-ca', '-intermediate', '-cert-header', '-checkin', '-dump', '-disable-mdm', '-retro', '-dm', '-dm-send-hmac-key', '-dm-recv-hmac-key', '-auth-proxy-url', '-ua-zl-dc'],
       4: ['-retention-results'],
       5: ['-apns-url'],
       6: ['-api', '-migration', '-escrow-key-unlock-url', '-push-wait'],
       7: ['-webhook-url', '-webhook-hmac-key'],
+      8: ['-disable-mdm'],
     };
     for (const [issue, flags] of Object.entries(planned)) {
       for (const flag of flags) assert.deepEqual(byFlag.get(flag as `-${string}`)?.status, { plannedIn: Number(issue) }, flag);
     }
     const active = catalog.filter((s) => s.status === 'active').map((s) => s.flag).sort();
     assert.deepEqual(active, [
-      '-catch-up-timeout', '-consumer-max-attempts', '-database-url', '-debug', '-kafka-brokers', '-kafka-client-id',
-      '-kafka-partitions', '-kafka-provision', '-listen', '-log-level', '-migrate', '-secret-key', '-secret-key-id',
-      '-shutdown-timeout', '-version',
+      '-auth-proxy-url', '-body-limit', '-ca', '-catch-up-timeout', '-cert-header', '-checkin', '-consumer-max-attempts',
+      '-database-url', '-debug', '-dm', '-dm-recv-hmac-key', '-dm-send-hmac-key', '-dump', '-intermediate', '-kafka-brokers',
+      '-kafka-client-id', '-kafka-partitions', '-kafka-provision', '-listen', '-log-level', '-migrate', '-retro',
+      '-secret-key', '-secret-key-id', '-shutdown-timeout', '-ua-zl-dc', '-version',
     ]);
   });
 });

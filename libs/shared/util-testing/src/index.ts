@@ -2,3 +2,5 @@ export { infraCommand, localInfraControls, repoRoot, testInfra, uniqueName, type
 export { recordingLogger } from './quiet-logger';
 export { waitUntil } from './wait-until';
 export { freePort } from './free-port';
+export * from './fixtures';
+export * from './devices';

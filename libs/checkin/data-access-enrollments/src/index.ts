@@ -1,0 +1,3 @@
+export { enrollmentsProjection, ENROLLMENTS_PROJECTION } from './enrollments.projection';
+export { enrollmentsMigrations, enrollmentsTables } from './enrollments.migrations';
+export { CheckinStateReader, type CheckinStateRow } from './checkin-state.reader';

@@ -1,0 +1,87 @@
+import { readFileSync } from 'node:fs';
+import { Module, type DynamicModule } from '@nestjs/common';
+import type { Pool } from 'pg';
+import type { EventLog } from '@espalier/contracts/event-log';
+import { CHECKPOINT_BARRIER, EVENT_LOG, LOGGER, PG_POOL } from '@espalier/contracts/runtime';
+import { CheckinStateReader } from '@espalier/checkin/data-access-enrollments';
+import { DeviceAuthenticator, DeviceCertVerifier } from '@espalier/mdm/device-auth';
+import type { CheckpointBarrier } from '@espalier/shared/data-access-postgres';
+import type { Config } from '@espalier/shared/util-config';
+import { SecretBox } from '@espalier/shared/util-crypto';
+import { uuidv7 } from '@espalier/shared/util-ids';
+import type { Logger } from '@espalier/shared/util-logging';
+import { CheckinController } from './checkin.controller';
+import { CHECKIN_LIMITS, CheckinService } from './checkin.tokens';
+import { DeclarativeManagementClient } from './declarative-management.client';
+import { TokenHandlerRegistry, type TokenHandler } from './token-handlers';
+
+export const CHECKIN_SCHEMA = 'checkin';
+
+function readPem(flag: string, path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new Error(`checkin: reading ${flag} ${path}: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Fails at start-up on impossible wiring (NanoMDM: "must supply CA cert path
+ * flag"), never per request.
+ */
+function authenticatorFrom(config: Config<'checkin'>): DeviceAuthenticator {
+  if (!config.ca) throw new Error('checkin: must supply the CA certificate path (-ca / ESPALIER_CA)');
+  const verifier = DeviceCertVerifier.fromPem({
+    roots: readPem('-ca', config.ca),
+    intermediates: config.intermediate ? readPem('-intermediate', config.intermediate) : undefined,
+  });
+  return new DeviceAuthenticator({ verifier, certHeader: config.certHeader || undefined });
+}
+
+function secretBoxFrom(config: Config<'checkin'>): SecretBox {
+  if (!config.secretKey) throw new Error('checkin: needs -secret-key (ESPALIER_SECRET_KEY) to seal unlock and bootstrap tokens before they enter the event log');
+  return new SecretBox({ keyId: config.secretKeyId, key: config.secretKey });
+}
+
+@Module({})
+export class CheckinModule {
+  static forRoot(config: Config<'checkin'>, options: { tokenHandlers?: readonly TokenHandler[] } = {}): DynamicModule {
+    return {
+      module: CheckinModule,
+      controllers: [CheckinController],
+      providers: [
+        { provide: CHECKIN_LIMITS, useValue: { bodyLimit: config.bodyLimit } },
+        {
+          provide: CheckinService,
+          inject: [PG_POOL, EVENT_LOG, CHECKPOINT_BARRIER, LOGGER],
+          useFactory: (pool: Pool, log: EventLog, barrier: CheckpointBarrier, logger: Logger) =>
+            new CheckinService(
+              {
+                authenticator: authenticatorFrom(config),
+                reader: new CheckinStateReader(pool, CHECKIN_SCHEMA),
+                appender: log.appender,
+                barrier,
+                box: secretBoxFrom(config),
+                tokens: new TokenHandlerRegistry(options.tokenHandlers),
+                dm: config.dm
+                  ? new DeclarativeManagementClient({ baseUrl: config.dm, sendHmacKey: config.dmSendHmacKey, recvHmacKey: config.dmRecvHmacKey })
+                  : null,
+                logger: logger.child({ component: 'checkin' }),
+                clock: () => new Date(),
+                newId: () => uuidv7(),
+                dumpTo: (chunk) => process.stdout.write(Buffer.concat([chunk, Buffer.from('\n')])),
+              },
+              {
+                retro: config.retro,
+                uaZeroLengthDigestChallenge: config.uaZlDc,
+                separateCheckinPath: config.checkin,
+                catchUpTimeoutMs: config.catchUpTimeout,
+                dump: config.dump,
+                schema: CHECKIN_SCHEMA,
+              },
+            ),
+        },
+      ],
+    };
+  }
+}

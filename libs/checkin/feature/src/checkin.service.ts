@@ -1,0 +1,162 @@
+import type { LogAppender } from '@espalier/contracts/event-log';
+import { encodeEvent } from '@espalier/contracts/events';
+import { decideCheckin, type CheckinFact, type ReplySpec } from '@espalier/checkin/domain';
+import { CheckinStateReader, ENROLLMENTS_PROJECTION } from '@espalier/checkin/data-access-enrollments';
+import { DeviceCertError, type DeviceAuthenticator } from '@espalier/mdm/device-auth';
+import {
+  bootstrapTokenReply,
+  decodeCheckin,
+  digestChallengeReply,
+  ProtocolError,
+  resolveEnrollment,
+  tokenDataReply,
+  validateGetToken,
+  type CheckinMessage,
+  type ResolvedEnrollment,
+} from '@espalier/mdm/protocol';
+import type { CheckpointBarrier } from '@espalier/shared/data-access-postgres';
+import type { SecretBox } from '@espalier/shared/util-crypto';
+import type { Logger } from '@espalier/shared/util-logging';
+import { checkinEvent } from './checkin-event.factory';
+import type { DeclarativeManagementClient } from './declarative-management.client';
+import { bodyReply, errorReply, type DeviceReply } from './http-reply';
+import type { TokenHandlerRegistry } from './token-handlers';
+
+export interface CheckinServiceOptions {
+  readonly retro: boolean;
+  readonly uaZeroLengthDigestChallenge: boolean;
+  /** -checkin: check-ins only on /checkin; without it, /checkin is not served (§3.1). */
+  readonly separateCheckinPath: boolean;
+  readonly catchUpTimeoutMs: number;
+  readonly dump: boolean;
+  readonly schema: string;
+}
+
+export interface CheckinDeps {
+  readonly authenticator: DeviceAuthenticator;
+  readonly reader: CheckinStateReader;
+  readonly appender: LogAppender;
+  readonly barrier: CheckpointBarrier;
+  readonly box: SecretBox;
+  readonly tokens: TokenHandlerRegistry;
+  readonly dm: DeclarativeManagementClient | null;
+  readonly logger: Logger;
+  readonly clock: () => Date;
+  readonly newId: () => string;
+  readonly dumpTo?: (chunk: Buffer) => void;
+}
+
+export interface CheckinRequest {
+  readonly path: '/mdm' | '/checkin';
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly body: Buffer;
+}
+
+/** Infrastructure failed (broker, database, catch-up): the device should retry, nothing was half-applied. */
+class UnavailableError extends Error {}
+
+/**
+ * One check-in, start to finish (§3.3 order): certificate (400), decode
+ * (400), enrollment ID (500), GetToken validation (500), state from the
+ * projection, the decider (cert-auth association and message rules), side
+ * calls that can still fail (DM, GetToken), then the one event is appended
+ * and the answer waits until the projection applied it, so the device's
+ * next request sees this one.
+ */
+export class CheckinService {
+  constructor(
+    private readonly deps: CheckinDeps,
+    private readonly options: CheckinServiceOptions,
+  ) {}
+
+  async handle(request: CheckinRequest): Promise<DeviceReply> {
+    const traceId = this.deps.newId();
+    const log = this.deps.logger.child({ traceId });
+    try {
+      return await this.process(request, traceId);
+    } catch (error) {
+      if (error instanceof DeviceCertError) {
+        log.info({ err: (error as Error).message }, 'check-in: device certificate refused');
+        return errorReply(400);
+      }
+      if (error instanceof ProtocolError) {
+        log.info({ err: error.message }, 'check-in: request refused');
+        return errorReply(error.status);
+      }
+      if (error instanceof UnavailableError) {
+        log.warn({ err: error.message }, 'check-in: dependency unavailable');
+        return errorReply(503);
+      }
+      log.error({ err: error }, 'check-in: failed');
+      return errorReply(500);
+    }
+  }
+
+  private async process(request: CheckinRequest, traceId: string): Promise<DeviceReply> {
+    if (request.path === '/checkin' && !this.options.separateCheckinPath) return errorReply(404);
+    if (request.path === '/mdm' && this.options.separateCheckinPath) {
+      throw new ProtocolError(400, 'check-in: with -checkin, check-ins are served on /checkin only');
+    }
+    const cert = await this.deps.authenticator.authenticate(request.headers, request.body);
+    if (this.options.dump) this.deps.dumpTo?.(request.body);
+    const message = decodeCheckin(request.body);
+    const enrollment = resolveEnrollment(message.ids);
+    if (message.messageType === 'GetToken') validateGetToken(message);
+    const state = await this.unavailableOnError('reading enrollment state', () => this.deps.reader.read(enrollment.deviceChannelId, cert.hash));
+    const decision = decideCheckin({ message, enrollment, certificateHash: cert.hash, raw: request.body }, state, {
+      retro: this.options.retro,
+      uaZeroLengthDigestChallenge: this.options.uaZeroLengthDigestChallenge,
+      declarativeManagement: this.deps.dm !== null,
+      hasTokenHandler: (type) => this.deps.tokens.has(type),
+    });
+    if (decision.kind === 'reject') {
+      this.deps.logger.info({ traceId, enrollmentId: enrollment.id, status: decision.status, reason: decision.reason }, 'check-in: rejected');
+      return errorReply(decision.status);
+    }
+    const reply = await this.prepareReply(decision.reply, message, enrollment);
+    if (reply.status !== 200) return reply;
+    await this.record(decision.fact, traceId);
+    return reply;
+  }
+
+  /** Side calls happen before the event: a failing DM server or token handler rejects the check-in, unrecorded. */
+  private async prepareReply(spec: ReplySpec, message: CheckinMessage, enrollment: ResolvedEnrollment): Promise<DeviceReply> {
+    switch (spec.kind) {
+      case 'empty':
+        return bodyReply(Buffer.alloc(0));
+      case 'digest-challenge':
+        return bodyReply(digestChallengeReply());
+      case 'bootstrap-token': {
+        const sealed = await this.unavailableOnError('reading bootstrap token', () => this.deps.reader.bootstrapToken(enrollment.deviceChannelId));
+        return bodyReply(sealed ? bootstrapTokenReply(this.deps.box.open(sealed, enrollment.id)) : Buffer.alloc(0));
+      }
+      case 'declarative-management': {
+        const result = await (this.deps.dm as DeclarativeManagementClient).forward(enrollment, spec.endpoint, spec.data);
+        if (result.ok) return bodyReply(result.body, 'text/plain; charset=utf-8');
+        this.deps.logger.warn({ enrollmentId: enrollment.id, reason: result.reason }, 'check-in: declarative management failed');
+        return errorReply(500, result.body);
+      }
+      case 'token': {
+        const handler = this.deps.tokens.get(spec.tokenServiceType);
+        if (!handler || message.messageType !== 'GetToken') return errorReply(500);
+        return bodyReply(tokenDataReply(await handler.tokenData(message, enrollment.id)));
+      }
+    }
+  }
+
+  private async record(fact: CheckinFact, traceId: string): Promise<void> {
+    const event = checkinEvent(fact, this.deps.box, { eventId: this.deps.newId(), occurredAt: this.deps.clock().toISOString(), correlationId: traceId });
+    const [position] = await this.unavailableOnError('appending the check-in event', () => this.deps.appender.append([encodeEvent(event as never)]));
+    await this.unavailableOnError('waiting for the enrollment projection', () =>
+      this.deps.barrier.waitFor(this.options.schema, ENROLLMENTS_PROJECTION, position, this.options.catchUpTimeoutMs),
+    );
+  }
+
+  private async unavailableOnError<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      throw new UnavailableError(`${what}: ${(error as Error).message}`);
+    }
+  }
+}

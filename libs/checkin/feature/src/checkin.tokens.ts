@@ -1,0 +1,3 @@
+export { CheckinService } from './checkin.service';
+
+export const CHECKIN_LIMITS = Symbol('espalier.checkin.limits');
