@@ -10,6 +10,8 @@ import type { Config } from '@espalier/shared/util-config';
 import { SecretBox } from '@espalier/shared/util-crypto';
 import { uuidv7 } from '@espalier/shared/util-ids';
 import type { Logger } from '@espalier/shared/util-logging';
+import { AuthProxy } from './auth-proxy';
+import { AuthProxyController } from './auth-proxy.controller';
 import { CheckinController } from './checkin.controller';
 import { CHECKIN_LIMITS, CheckinService } from './checkin.tokens';
 import { DeclarativeManagementClient } from './declarative-management.client';
@@ -46,10 +48,28 @@ function secretBoxFrom(config: Config<'checkin'>): SecretBox {
 @Module({})
 export class CheckinModule {
   static forRoot(config: Config<'checkin'>, options: { tokenHandlers?: readonly TokenHandler[] } = {}): DynamicModule {
+    const authenticator = authenticatorFrom(config);
+    const authProxy = config.authProxyUrl
+      ? [
+          {
+            provide: AuthProxy,
+            inject: [PG_POOL, LOGGER],
+            useFactory: (pool: Pool, logger: Logger) =>
+              new AuthProxy({
+                target: new URL(config.authProxyUrl as string),
+                authenticator,
+                reader: new CheckinStateReader(pool, CHECKIN_SCHEMA),
+                logger: logger.child({ component: 'authproxy' }),
+                newId: () => uuidv7(),
+              }),
+          },
+        ]
+      : [];
     return {
       module: CheckinModule,
-      controllers: [CheckinController],
+      controllers: [CheckinController, ...(config.authProxyUrl ? [AuthProxyController] : [])],
       providers: [
+        ...authProxy,
         { provide: CHECKIN_LIMITS, useValue: { bodyLimit: config.bodyLimit } },
         {
           provide: CheckinService,
@@ -57,7 +77,7 @@ export class CheckinModule {
           useFactory: (pool: Pool, log: EventLog, barrier: CheckpointBarrier, logger: Logger) =>
             new CheckinService(
               {
-                authenticator: authenticatorFrom(config),
+                authenticator,
                 reader: new CheckinStateReader(pool, CHECKIN_SCHEMA),
                 appender: log.appender,
                 barrier,

@@ -52,6 +52,14 @@ export interface CheckinRequest {
   readonly body: Buffer;
 }
 
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no acknowledgement within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** Infrastructure failed (broker, database, catch-up): the device should retry, nothing was half-applied. */
 class UnavailableError extends Error {}
 
@@ -146,7 +154,13 @@ export class CheckinService {
 
   private async record(fact: CheckinFact, traceId: string): Promise<void> {
     const event = checkinEvent(fact, this.deps.box, { eventId: this.deps.newId(), occurredAt: this.deps.clock().toISOString(), correlationId: traceId });
-    const [position] = await this.unavailableOnError('appending the check-in event', () => this.deps.appender.append([encodeEvent(event as never)]));
+    // Bounded: while the broker is down the producer retries for a long time,
+    // and a device must get a quick 503 (it retries), never a hanging request.
+    // The append may still land after the timeout; the retry is then a
+    // duplicate check-in, which NanoMDM's semantics tolerate (e.g. tally + 1).
+    const [position] = await this.unavailableOnError('appending the check-in event', () =>
+      withTimeout(this.deps.appender.append([encodeEvent(event as never)]), this.options.catchUpTimeoutMs),
+    );
     await this.unavailableOnError('waiting for the enrollment projection', () =>
       this.deps.barrier.waitFor(this.options.schema, ENROLLMENTS_PROJECTION, position, this.options.catchUpTimeoutMs),
     );
