@@ -7,6 +7,8 @@
  * through byte for byte. Ctrl-C stops everything gracefully.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { routeRequest, SERVICES, type ServiceName } from '@espalier/contracts/routing';
@@ -24,6 +26,33 @@ function infraEnv(): Record<string, string> {
   return env;
 }
 
+/**
+ * The key that seals secrets in the event log. Generated once for a first
+ * try and kept in data/ (losing it makes the sealed tokens unreadable);
+ * production sets ESPALIER_SECRET_KEY.
+ */
+function secretKey(): string {
+  if (process.env.ESPALIER_SECRET_KEY) return process.env.ESPALIER_SECRET_KEY;
+  const file = path.join(root, 'data', 'secret-key');
+  if (!existsSync(file)) {
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, randomBytes(32).toString('base64') + '\n', { mode: 0o600 });
+    say(`generated the event-log secret key in ${path.relative(root, file)}: keep it (set ESPALIER_SECRET_KEY in production)`);
+  }
+  return readFileSync(file, 'utf8').trim();
+}
+
+/** Like NanoMDM's -ca: the devices' identity certificates must chain to it, so there is no default. */
+function deviceCa(): string {
+  const ca = process.env.ESPALIER_CA;
+  if (!ca) {
+    say('ESPALIER_CA is not set: point it at the PEM of the CA that issues your devices\' identity certificates (NanoMDM\'s -ca), e.g.');
+    say('  ESPALIER_CA=/path/to/scep-ca.pem npm start');
+    process.exit(2);
+  }
+  return ca;
+}
+
 function listenAddress(): { host: string; port: number } {
   const i = process.argv.findIndex((a) => a === '-listen' || a === '--listen');
   const value = i >= 0 ? process.argv[i + 1] : (process.env.ESPALIER_LISTEN ?? ':9000');
@@ -32,13 +61,13 @@ function listenAddress(): { host: string; port: number } {
   return { host: m[1] || '0.0.0.0', port: Number(m[2]) };
 }
 
-function startServices(env: Record<string, string>): Map<ServiceName, { child: ChildProcess; port: number }> {
+function startServices(env: Record<string, string>, own: Partial<Record<ServiceName, Record<string, string>>>): Map<ServiceName, { child: ChildProcess; port: number }> {
   const running = new Map<ServiceName, { child: ChildProcess; port: number }>();
   SERVICES.forEach((service, i) => {
     const port = 9001 + i;
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, `apps/${service}/src/main.ts`)], {
       cwd: root,
-      env: { ...process.env, ...env, ESPALIER_LISTEN: `127.0.0.1:${port}` },
+      env: { ...process.env, ...env, ...own[service], ESPALIER_LISTEN: `127.0.0.1:${port}` },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     child.once('exit', (code, signal) => {
@@ -97,7 +126,8 @@ function proxy(req: http.IncomingMessage, res: http.ServerResponse): void {
 
 function main(): void {
   const listen = listenAddress();
-  services = startServices(infraEnv());
+  const ca = deviceCa();
+  services = startServices({ ...infraEnv(), ESPALIER_SECRET_KEY: secretKey() }, { checkin: { ESPALIER_CA: ca } });
   front = http.createServer(proxy);
   front.listen(listen.port, listen.host, () => say(`listening on ${listen.host}:${listen.port}; services on 127.0.0.1:9001–9004 (${SERVICES.join(', ')})`));
   process.on('SIGINT', () => void stop(0));

@@ -76,6 +76,7 @@ const checkedOut: Apply<'EnrollmentCheckedOut'> = async (tx, s, e) => {
 
 const userAuthenticated: Apply<'UserAuthenticated'> = async (tx, s, e) => {
   await associate(tx, s, e);
+  if (!e.data.stored) return;
   const column = e.data.digestResponse ? 'user_authenticate_digest_at' : 'user_authenticate_at';
   await tx.query(
     `INSERT INTO ${s}.users (id, device_id, user_short_name, user_long_name, ${column}) VALUES ($1, $2, $3, $4, $5)

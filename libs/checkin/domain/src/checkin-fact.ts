@@ -38,7 +38,7 @@ export type CheckinFact =
       readonly awaitingConfiguration?: boolean;
     })
   | (FactBase & { readonly type: 'EnrollmentCheckedOut' })
-  | (FactBase & { readonly type: 'UserAuthenticated'; readonly digestResponse: boolean; readonly userShortName?: string; readonly userLongName?: string })
+  | (FactBase & { readonly type: 'UserAuthenticated'; readonly digestResponse: boolean; readonly stored: boolean; readonly userShortName?: string; readonly userLongName?: string })
   | (FactBase & { readonly type: 'BootstrapTokenSet'; readonly token: Buffer | null })
   | (FactBase & { readonly type: 'BootstrapTokenRetrieved'; readonly found: boolean })
   | (FactBase & { readonly type: 'DeclarativeManagementRequested'; readonly endpoint: string })

@@ -59,6 +59,8 @@ function decideMessage(command: CheckinCommand, state: CheckinState, options: Ch
     case 'TokenUpdate':
       // NanoMDM's SQL storage needs the device row an Authenticate created (§6.2).
       if (!state.deviceKnown) return reject(500, `token update: device ${enrollment.deviceChannelId} has not authenticated`);
+      // Its enrollments table refuses empty push data (CHECK constraints): a storage error, 500.
+      if (!message.topic || !message.pushMagic || message.token.length === 0) return reject(500, 'token update: Topic, PushMagic and Token are required');
       return accept({
         ...base,
         type: 'TokenUpdated',
@@ -107,6 +109,8 @@ function decideUserAuthenticate(
     ...base,
     type: 'UserAuthenticated',
     digestResponse,
+    // Only the -ua-zl-dc mode stores UserAuthenticate (§6.4); the default mode answers and forgets.
+    stored: options.uaZeroLengthDigestChallenge,
     userShortName: command.enrollment.userShortName,
     userLongName: command.enrollment.userLongName,
   };

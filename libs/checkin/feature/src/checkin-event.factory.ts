@@ -49,7 +49,7 @@ export function checkinEvent(fact: CheckinFact, box: SecretBox, ctx: EventContex
     case 'UserAuthenticated':
       return createEvent(
         'UserAuthenticated',
-        { ...common, digestResponse: fact.digestResponse, userShortName: fact.userShortName, userLongName: fact.userLongName, raw },
+        { ...common, digestResponse: fact.digestResponse, stored: fact.stored, userShortName: fact.userShortName, userLongName: fact.userLongName, raw },
         meta,
       ) as EspalierEvent;
     case 'BootstrapTokenSet':

@@ -34,7 +34,8 @@ export const EnrollmentAuthenticated = defineEvent({
     deviceName: optionalText,
     imei: optionalText,
     meid: optionalText,
-    topic: idSchema,
+    /** NanoMDM does not require Topic on Authenticate (§6.1); it may be empty. */
+    topic: z.string(),
     certificate: certificateUseSchema,
     raw: rawBytesSchema,
   }),
@@ -77,9 +78,11 @@ export const UserAuthenticated = defineEvent({
   version: 1,
   topic: TOPICS.enrollment,
   requires: subject,
-  description: 'UserAuthenticate check-in (§6.4), first (no DigestResponse) or second message.',
+  description:
+    'UserAuthenticate check-in (§6.4), first (no DigestResponse) or second message. `stored` is false in the default mode, where NanoMDM answers without storing anything.',
   data: z.object({
     digestResponse: z.boolean(),
+    stored: z.boolean(),
     userShortName: optionalText,
     userLongName: optionalText,
     certificate: certificateUseSchema,

@@ -42,7 +42,7 @@ export const sampleData: { readonly [T in EspalierEventType]: EventData<T> } = {
     raw: sealed(RAW_BYTES),
   },
   EnrollmentCheckedOut: { certificate: { hash: 'a'.repeat(64), association: 'existing' }, raw },
-  UserAuthenticated: { digestResponse: true, userShortName: 'jappleseed', certificate: null, raw },
+  UserAuthenticated: { digestResponse: true, stored: true, userShortName: 'jappleseed', certificate: null, raw },
   BootstrapTokenSet: { token: sealed('bootstrap-token'), certificate: { hash: 'b'.repeat(64), association: 'retroactive' }, raw: sealed(RAW_BYTES) },
   BootstrapTokenRetrieved: { found: true, certificate: { hash: 'a'.repeat(64), association: 'existing' }, raw },
   TokenRequested: { tokenServiceType: 'com.apple.maid', certificate: { hash: 'a'.repeat(64), association: 'existing' }, raw },

@@ -15,13 +15,18 @@ export interface KafkaConsumerOptions {
 }
 
 /**
- * Runs one subscription as a kafkajs consumer group member. Offsets are
- * committed by hand, after handleBatch resolved (i.e. after the projection's
- * database transaction committed); autoCommit would commit offsets of
- * batches whose transaction later failed.
+ * Runs one subscription as a kafkajs consumer group member. A batch's offset
+ * is resolved only after handleBatch resolved (i.e. after the projection's
+ * database transaction committed), and only resolved offsets are committed:
+ * on an interval rather than after every batch, because an awaited commit
+ * per batch is a broker round trip on the hot path, and the projection's own
+ * checkpoint already makes re-delivery harmless. stop() commits whatever is
+ * resolved before leaving the group.
  */
 export class KafkaLogConsumer implements LogConsumer {
   private consumer: Consumer | null = null;
+  /** Next offset to commit per "topic/partition", for the final commit at stop(). */
+  private readonly resolved = new Map<string, { topic: string; partition: number; offset: string }>();
 
   constructor(
     private readonly kafka: Kafka,
@@ -45,10 +50,11 @@ export class KafkaLogConsumer implements LogConsumer {
     await consumer.connect();
     await consumer.subscribe({ topics: [...this.subscription.topics], fromBeginning: this.subscription.fromBeginning });
     await consumer.run({
-      autoCommit: false,
+      autoCommit: true,
+      autoCommitInterval: 1_000,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently,
-      eachBatch: (payload) => this.eachBatch(consumer, payload),
+      eachBatch: (payload) => this.eachBatch(payload),
     });
     await joined;
   }
@@ -56,13 +62,25 @@ export class KafkaLogConsumer implements LogConsumer {
   async stop(): Promise<void> {
     const consumer = this.consumer;
     this.consumer = null;
-    // kafkajs' disconnect waits for the batch in flight to finish (and so for
-    // its commit), then leaves the group so partitions move on at once.
-    if (consumer) await consumer.disconnect();
+    if (!consumer) return;
+    // stop() waits for the batch in flight to finish; then commit what was
+    // applied and leave the group so partitions move on at once.
+    await consumer.stop();
+    const offsets = [...this.resolved.values()];
+    this.resolved.clear();
+    if (offsets.length > 0) {
+      try {
+        await consumer.commitOffsets(offsets);
+      } catch (error) {
+        // Harmless: the next owner re-reads from the last commit and the projection's checkpoint skips what was applied.
+        this.logger.warn({ err: error, group: this.subscription.groupId }, 'consuming: final offset commit failed');
+      }
+    }
+    await consumer.disconnect();
   }
 
-  private async eachBatch(consumer: Consumer, payload: EachBatchPayload): Promise<void> {
-    const { batch, heartbeat, isRunning, isStale, resolveOffset } = payload;
+  private async eachBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, heartbeat, isRunning, isStale, resolveOffset, commitOffsetsIfNecessary } = payload;
     if (batch.messages.length === 0 || isStale()) return;
     const records = batch.messages.map((m) => toRecord(batch.topic, batch.partition, m));
     const last = records[records.length - 1].offset;
@@ -79,7 +97,8 @@ export class KafkaLogConsumer implements LogConsumer {
       throw error;
     }
     resolveOffset(last);
-    await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: nextOffset(last) }]);
+    this.resolved.set(`${batch.topic}/${batch.partition}`, { topic: batch.topic, partition: batch.partition, offset: nextOffset(last) });
+    await commitOffsetsIfNecessary();
   }
 }
 

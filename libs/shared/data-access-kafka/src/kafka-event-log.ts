@@ -29,7 +29,7 @@ export class KafkaEventLog implements EventLog {
     this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
     this.admin = this.kafka.admin();
     this.appender = new KafkaAppender(this.producer, new PartitionTable(this.admin));
-    this.consumerOptions = { partitionsConsumedConcurrently: 2, maxWaitTimeInMs: 500, maxBytesPerPartition: 1024 * 1024, sessionTimeout: 30_000, ...options.consumer };
+    this.consumerOptions = { partitionsConsumedConcurrently: 4, maxWaitTimeInMs: 500, maxBytesPerPartition: 1024 * 1024, sessionTimeout: 30_000, ...options.consumer };
   }
 
   async connect(): Promise<void> {

@@ -23,13 +23,11 @@ export const checkpointsMigration: Migration = {
  */
 export async function lockCheckpoint(tx: Tx, schema: string, projection: string, topic: string, partition: number): Promise<bigint> {
   const t = `${ident(schema)}.projection_checkpoints`;
-  await tx.query(`INSERT INTO ${t} (projection, topic, partition, "offset") VALUES ($1, $2, $3, -1) ON CONFLICT DO NOTHING`, [
-    projection,
-    topic,
-    partition,
-  ]);
+  // One round trip: the no-op update on conflict takes the row lock and returns the stored offset.
   const { rows } = await tx.query<{ offset: string }>(
-    `SELECT "offset" FROM ${t} WHERE projection = $1 AND topic = $2 AND partition = $3 FOR UPDATE`,
+    `INSERT INTO ${t} AS c (projection, topic, partition, "offset") VALUES ($1, $2, $3, -1)
+     ON CONFLICT (projection, topic, partition) DO UPDATE SET "offset" = c."offset"
+     RETURNING "offset"`,
     [projection, topic, partition],
   );
   return BigInt(rows[0].offset);

@@ -121,13 +121,16 @@ describe('loadConfig', () => {
     ]);
   });
 
-  it('refuses a setting the service does not read, naming the service', () => {
+  it('refuses a flag the service does not read, naming the service', () => {
     assert.deepEqual(errors(['-push-wait', '3s'], {}, 'push'), [
       '-push-wait (ESPALIER_PUSH_WAIT) is not a setting of the push service (it is read by: api)',
     ]);
-    assert.deepEqual(errors([], { ESPALIER_CA: '/ca.pem' }, 'api'), [
-      '-ca (ESPALIER_CA) is not a setting of the api service (it is read by: checkin)',
-    ]);
+    assert.deepEqual(errors(['-ca', '/ca.pem'], {}, 'api'), ['-ca (ESPALIER_CA) is not a setting of the api service (it is read by: checkin)']);
+  });
+
+  it("leaves another service's environment variables alone: one environment is often shared by all services", () => {
+    assert.deepEqual(errors([], { ESPALIER_CA: '/ca.pem', ESPALIER_PUSH_WAIT: '3s' }, 'api').filter((e) => /ESPALIER_CA/.test(e)), []);
+    assert.equal('ca' in config([], { ESPALIER_CA: '/ca.pem' }, 'api'), false);
   });
 
   it('returns only the settings the service reads', () => {

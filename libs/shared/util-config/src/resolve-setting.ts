@@ -22,13 +22,17 @@ export function givenValue(spec: SettingSpec, cliText: string | undefined, env: 
 }
 
 /**
- * One setting for one service. Setting something the service does not read, or a feature not built
- * yet, is an error rather than a no-op: no setting may silently do nothing.
+ * One setting for one service. A flag the service does not read, or a feature not built yet, is an
+ * error rather than a no-op: no setting may silently do nothing. An environment variable of another
+ * service is left alone, though: one environment (an .env file, a compose anchor, `npm start`) is
+ * commonly shared by all four services, and each takes what it reads.
  */
 export function resolveSetting(spec: SettingSpec, given: GivenValue | undefined, service: ServiceName): Resolution {
   const name = `${spec.flag} (${spec.env})`;
   if (!appliesTo(spec, service)) {
-    return given ? error(`${name} is not a setting of the ${service} service (it is read by: ${spec.services.join(', ')})`) : { kind: 'not-read' };
+    return given && given.source === 'the command line'
+      ? error(`${name} is not a setting of the ${service} service (it is read by: ${spec.services.join(', ')})`)
+      : { kind: 'not-read' };
   }
   if (given && isPlanned(spec)) return error(`${name} is not implemented yet (planned in issue #${spec.status.plannedIn})`);
   if (!given) return isRequired(spec) ? error(`${spec.env} (${spec.flag}) is required`) : defaultValue(spec);
