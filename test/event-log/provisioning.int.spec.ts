@@ -24,7 +24,7 @@ describe('topic provisioning', () => {
   async function retention(): Promise<Record<string, string>> {
     const { resources } = await admin.describeConfigs({
       includeSynonyms: false,
-      resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['retention.ms', 'retention.bytes'] }],
+      resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['retention.ms', 'retention.bytes', 'max.message.bytes'] }],
     });
     return Object.fromEntries(resources[0].configEntries.map((e) => [e.configName, e.configValue]));
   }
@@ -32,7 +32,7 @@ describe('topic provisioning', () => {
   it('creates a topic with the configured partitions and infinite retention', async () => {
     await log.provisionTopics([{ topic, partitions: 4 }]);
     assert.equal((await log.endOffsets(topic)).length, 4);
-    assert.deepEqual(await retention(), { 'retention.ms': '-1', 'retention.bytes': '-1' });
+    assert.deepEqual(await retention(), { 'retention.ms': '-1', 'retention.bytes': '-1', 'max.message.bytes': String(16 * 1024 * 1024) });
   });
 
   it('is idempotent, and restores infinite retention on an existing topic', async () => {

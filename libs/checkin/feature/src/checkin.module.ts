@@ -5,6 +5,7 @@ import type { EventLog } from '@espalier/contracts/event-log';
 import { CHECKPOINT_BARRIER, EVENT_LOG, LOGGER, PG_POOL } from '@espalier/contracts/runtime';
 import { CheckinStateReader } from '@espalier/checkin/data-access-enrollments';
 import { DeviceAuthenticator, DeviceCertVerifier } from '@espalier/mdm/device-auth';
+import { MAX_RECORD_BYTES } from '@espalier/shared/data-access-kafka';
 import type { CheckpointBarrier } from '@espalier/shared/data-access-postgres';
 import type { Config } from '@espalier/shared/util-config';
 import { SecretBox } from '@espalier/shared/util-crypto';
@@ -45,9 +46,18 @@ function secretBoxFrom(config: Config<'checkin'>): SecretBox {
   return new SecretBox({ keyId: config.secretKeyId, key: config.secretKey });
 }
 
+/** A body becomes base64 inside an event (4/3 of its size, plus the envelope): it must fit the log's record size. */
+function checkBodyLimit(config: Config<'checkin'>): void {
+  const eventBytes = Math.ceil(config.bodyLimit / 3) * 4 + 64 * 1024;
+  if (eventBytes > MAX_RECORD_BYTES) {
+    throw new Error(`checkin: -body-limit ${config.bodyLimit} is too large: its events would exceed the log's ${MAX_RECORD_BYTES}-byte records`);
+  }
+}
+
 @Module({})
 export class CheckinModule {
   static forRoot(config: Config<'checkin'>, options: { tokenHandlers?: readonly TokenHandler[] } = {}): DynamicModule {
+    checkBodyLimit(config);
     const authenticator = authenticatorFrom(config);
     const authProxy = config.authProxyUrl
       ? [

@@ -63,6 +63,9 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
 /** Infrastructure failed (broker, database, catch-up): the device should retry, nothing was half-applied. */
 class UnavailableError extends Error {}
 
+/** The log refused the record for its size: retrying cannot help, so not a 503. */
+class TooLargeError extends Error {}
+
 /**
  * One check-in, start to finish (§3.3 order): certificate (400), decode
  * (400), enrollment ID (500), GetToken validation (500), state from the
@@ -90,6 +93,10 @@ export class CheckinService {
       if (error instanceof ProtocolError) {
         log.info({ err: error.message }, 'check-in: request refused');
         return errorReply(error.status);
+      }
+      if (error instanceof TooLargeError) {
+        log.warn({ err: error.message }, 'check-in: event too large for the log');
+        return errorReply(413);
       }
       if (error instanceof UnavailableError) {
         log.warn({ err: error.message }, 'check-in: dependency unavailable');
@@ -170,6 +177,7 @@ export class CheckinService {
     try {
       return await fn();
     } catch (error) {
+      if ((error as { type?: string }).type === 'MESSAGE_TOO_LARGE') throw new TooLargeError(`${what}: ${(error as Error).message}`);
       throw new UnavailableError(`${what}: ${(error as Error).message}`);
     }
   }

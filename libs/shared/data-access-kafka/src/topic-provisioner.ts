@@ -2,14 +2,22 @@ import type { Admin } from 'kafkajs';
 import type { TopicSpec } from '@espalier/contracts/event-log';
 import type { KafkaLogger } from './kafka-client';
 
-/** The log is the source of truth: its topics never expire records. */
-const INFINITE_RETENTION = [
+/**
+ * The log is the source of truth: its topics never expire records. Events
+ * carry exact request bytes (base64, so 4/3 of a body up to the 10 MiB
+ * default body limit): records up to 16 MiB are accepted, above the broker's
+ * 1 MiB default.
+ */
+export const MAX_RECORD_BYTES = 16 * 1024 * 1024;
+const TOPIC_CONFIG = [
   { name: 'retention.ms', value: '-1' },
   { name: 'retention.bytes', value: '-1' },
+  { name: 'max.message.bytes', value: String(MAX_RECORD_BYTES) },
 ];
 
 /**
- * Creates missing topics and enforces infinite retention on existing ones.
+ * Creates missing topics and enforces the log's topic settings (retention,
+ * record size) on existing ones.
  * Safe to run from every replica at every start: creation races end in
  * "already exists", which is success. An existing topic with another
  * partition count is left alone (re-partitioning would break per-device
@@ -22,7 +30,7 @@ export async function provisionTopics(admin: Admin, specs: readonly TopicSpec[],
     try {
       await admin.createTopics({
         waitForLeaders: true,
-        topics: missing.map((s) => ({ topic: s.topic, numPartitions: s.partitions, replicationFactor: -1, configEntries: INFINITE_RETENTION })),
+        topics: missing.map((s) => ({ topic: s.topic, numPartitions: s.partitions, replicationFactor: -1, configEntries: TOPIC_CONFIG })),
       });
     } catch (error) {
       if (!isAlreadyExists(error)) throw error;
@@ -32,7 +40,7 @@ export async function provisionTopics(admin: Admin, specs: readonly TopicSpec[],
   if (present.length === 0) return;
   await admin.alterConfigs({
     validateOnly: false,
-    resources: present.map((s) => ({ type: 2 /* TOPIC */, name: s.topic, configEntries: INFINITE_RETENTION })),
+    resources: present.map((s) => ({ type: 2 /* TOPIC */, name: s.topic, configEntries: TOPIC_CONFIG })),
   });
   const { topics } = await admin.fetchTopicMetadata({ topics: present.map((s) => s.topic) });
   for (const t of topics) {

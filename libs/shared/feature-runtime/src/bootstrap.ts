@@ -37,14 +37,14 @@ export async function bootstrapService<S extends ServiceName>(definition: Servic
   }
   const config = loaded.config as Config<S> & Config<'push'>;
   const logger = createLogger({ service: definition.service, level: config.debug ? 'debug' : config.logLevel });
-  const root: DynamicModule = {
-    module: class EspalierServiceModule {},
-    imports: [
-      RuntimeModule.forService({ service: definition.service, config, logger, schema: definition.schema }),
-      ...(definition.imports?.(loaded.config) ?? []),
-    ],
-  };
   try {
+    const root: DynamicModule = {
+      module: class EspalierServiceModule {},
+      imports: [
+        RuntimeModule.forService({ service: definition.service, config, logger, schema: definition.schema }),
+        ...(definition.imports?.(loaded.config) ?? []),
+      ],
+    };
     const app = await NestFactory.create(root, { logger: new NestPinoLogger(logger), abortOnError: false, bodyParser: definition.bodyParser ?? true });
     app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
     for (const signal of ['SIGTERM', 'SIGINT'] as const) {
