@@ -53,17 +53,14 @@ export class AuthProxy {
     res: ServerResponse,
   ): void {
     const target = targetUrl(this.deps.target, url);
-    const out: Record<string, string | string[]> = {};
-    for (const [name, value] of Object.entries(headers)) if (value !== undefined && !DROPPED.has(name)) out[name] = value;
+    const out = withoutHopByHop(headers);
     out['host'] = target.host;
     out['x-forwarded-for'] = [headers['x-forwarded-for'], ctx.remoteAddress].filter(Boolean).join(', ');
     out['x-enrollment-id'] = ctx.enrollmentId;
     out['x-trace-id'] = ctx.traceId;
     out['content-length'] = String(body.length);
     const request = (target.protocol === 'https:' ? https : http).request(target, { method, headers: out }, (upstream) => {
-      const back: Record<string, string | string[]> = {};
-      for (const [name, value] of Object.entries(upstream.headers)) if (value !== undefined && !DROPPED.has(name)) back[name] = value;
-      res.writeHead(upstream.statusCode ?? 502, back);
+      res.writeHead(upstream.statusCode ?? 502, withoutHopByHop(upstream.headers));
       upstream.pipe(res);
     });
     request.on('error', (error) => {
@@ -73,6 +70,15 @@ export class AuthProxy {
     });
     request.end(body);
   }
+}
+
+/** Drops hop-by-hop headers: the fixed ones and any the message names in its Connection header. */
+function withoutHopByHop(headers: IncomingHttpHeaders): Record<string, string | string[]> {
+  const connection = [headers.connection ?? ''].flat().join(',');
+  const named = new Set(connection.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean));
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(headers)) if (value !== undefined && !DROPPED.has(name) && !named.has(name)) out[name] = value;
+  return out;
 }
 
 /** Path joined with a single slash, queries merged (target's first), as Go's httputil.NewSingleHostReverseProxy. */

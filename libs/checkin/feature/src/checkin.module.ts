@@ -99,7 +99,7 @@ export class CheckinModule {
                 logger: logger.child({ component: 'checkin' }),
                 clock: () => new Date(),
                 newId: () => uuidv7(),
-                dumpTo: (chunk) => process.stdout.write(Buffer.concat([chunk, Buffer.from('\n')])),
+                dumpTo: (chunk) => process.stdout.write(chunk),
               },
               {
                 retro: config.retro,

@@ -113,8 +113,10 @@ export class CheckinService {
       throw new ProtocolError(400, 'check-in: with -checkin, check-ins are served on /checkin only');
     }
     const cert = await this.deps.authenticator.authenticate(request.headers, request.body);
-    if (this.options.dump) this.deps.dumpTo?.(request.body);
     const message = decodeCheckin(request.body);
+    // -dump (§11.6): the raw check-in, then what NanoMDM also writes for some messages.
+    this.dump(request.body);
+    if (message.messageType === 'DeclarativeManagement' && message.data && message.data.length > 0) this.dump(message.data);
     const enrollment = resolveEnrollment(message.ids);
     if (message.messageType === 'GetToken') validateGetToken(message);
     const state = await this.unavailableOnError('reading enrollment state', () => this.deps.reader.read(enrollment.deviceChannelId, cert.hash));
@@ -140,10 +142,14 @@ export class CheckinService {
       case 'empty':
         return bodyReply(Buffer.alloc(0));
       case 'digest-challenge':
+        this.dump(digestChallengeReply());
         return bodyReply(digestChallengeReply());
       case 'bootstrap-token': {
         const sealed = await this.unavailableOnError('reading bootstrap token', () => this.deps.reader.bootstrapToken(enrollment.deviceChannelId));
-        return bodyReply(sealed ? bootstrapTokenReply(this.deps.box.open(sealed, enrollment.id)) : Buffer.alloc(0));
+        if (!sealed) return bodyReply(Buffer.alloc(0));
+        const token = this.deps.box.open(sealed, enrollment.id);
+        this.dump(Buffer.from(`Bootstrap token: ${token.toString('base64')}\n`), false);
+        return bodyReply(bootstrapTokenReply(token));
       }
       case 'declarative-management': {
         const result = await (this.deps.dm as DeclarativeManagementClient).forward(enrollment, spec.endpoint, spec.data);
@@ -154,9 +160,17 @@ export class CheckinService {
       case 'token': {
         const handler = this.deps.tokens.get(spec.tokenServiceType);
         if (!handler || message.messageType !== 'GetToken') return errorReply(500);
-        return bodyReply(tokenDataReply(await handler.tokenData(message, enrollment.id)));
+        const data = await handler.tokenData(message, enrollment.id);
+        this.dump(Buffer.from(`GetToken TokenData: ${data.toString('base64')}\n`), false);
+        return bodyReply(tokenDataReply(data));
       }
     }
+  }
+
+  /** -dump writes to stdout, in clear (raw check-ins carry tokens): a debugging aid, never on by default. */
+  private dump(bytes: Buffer, newline = true): void {
+    if (!this.options.dump) return;
+    this.deps.dumpTo?.(newline ? Buffer.concat([bytes, Buffer.from('\n')]) : bytes);
   }
 
   private async record(fact: CheckinFact, traceId: string): Promise<void> {

@@ -22,12 +22,8 @@ export class DeclarativeManagementClient {
   constructor(private readonly options: DeclarativeManagementOptions) {}
 
   async forward(enrollment: ResolvedEnrollment, endpoint: string, data: Buffer | undefined): Promise<DeclarativeManagementResult> {
-    let target: URL;
-    try {
-      target = new URL(endpoint, this.options.baseUrl);
-    } catch {
-      return { ok: false, reason: `declarative management: cannot resolve endpoint "${endpoint}"` };
-    }
+    const target = resolveEndpoint(this.options.baseUrl, endpoint);
+    if (!target) return { ok: false, reason: `declarative management: cannot resolve endpoint "${endpoint}"` };
     const body = data && data.length > 0 ? data : undefined;
     const headers: Record<string, string> = { 'X-Enrollment-ID': enrollment.id, 'X-Enrollment-Type': enrollment.type };
     if (enrollment.parentId) headers['X-Enrollment-ParentID'] = enrollment.parentId;
@@ -50,6 +46,20 @@ export class DeclarativeManagementClient {
     }
     if (response.status !== 200) return { ok: false, reason: `declarative management: server answered ${response.status}`, body: answer };
     return { ok: true, body: answer };
+  }
+}
+
+/**
+ * RFC 3986 reference resolution as Go's url.Parse + ResolveReference do it:
+ * WHATWG URL parsing is laxer (it accepts "%zz" and turns "\\" into a path
+ * separator), so refuse invalid escapes and keep backslashes escaped.
+ */
+export function resolveEndpoint(base: string, endpoint: string): URL | null {
+  if (/%(?![0-9A-Fa-f]{2})/.test(endpoint)) return null;
+  try {
+    return new URL(endpoint.replaceAll('\\', '%5C'), base);
+  } catch {
+    return null;
   }
 }
 
