@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Pool } from 'pg';
 import type { ConsumedRecord } from '@espalier/contracts/event-log';
-import { decodeEvent, TOPICS, type EspalierEvent } from '@espalier/contracts/events';
+import { ALL_TOPICS, decodeEvent, dlqTopicOf, TOPICS, type EspalierEvent } from '@espalier/contracts/events';
 import { KafkaEventLog } from '@espalier/shared/data-access-kafka';
 import { SecretBox } from '@espalier/shared/util-crypto';
 import {
@@ -110,6 +110,11 @@ export async function openCheckinHarness(): Promise<CheckinHarness> {
   const pool = new Pool({ connectionString: infra.databaseUrl, max: 3 });
   const log = new KafkaEventLog({ brokers: infra.kafkaBrokers, clientId: 'checkin-test', logger: recordingLogger() });
   await log.connect();
+  // As every service does at start: on a fresh broker the topics do not exist yet.
+  await log.provisionTopics([
+    ...ALL_TOPICS.map((topic) => ({ topic, partitions: 6 })),
+    ...ALL_TOPICS.map((topic) => ({ topic: dlqTopicOf(topic), partitions: 1 })),
+  ]);
   const collector = new EventCollector(log);
   await collector.start();
   const processes: ServiceProcess[] = [];

@@ -2,7 +2,7 @@
 // the enrollment ID (`<device>` or `<device>:<user>`) and deviceId its device-channel ID, so
 // data does not repeat them.
 import { z } from 'zod';
-import { defineEvent } from './define-event';
+import { defineEvent, upcaster } from './define-event';
 import {
   certificateUseSchema,
   encryptedSecretSchema,
@@ -73,21 +73,26 @@ export const EnrollmentCheckedOut = defineEvent({
   data: z.object({ certificate: certificateUseSchema, raw: rawBytesSchema }),
 });
 
+const userAuthenticatedV1 = z.object({
+  digestResponse: z.boolean(),
+  userShortName: optionalText,
+  userLongName: optionalText,
+  certificate: certificateUseSchema,
+  raw: rawBytesSchema,
+});
+
 export const UserAuthenticated = defineEvent({
   type: 'UserAuthenticated',
-  version: 1,
+  version: 2,
   topic: TOPICS.enrollment,
   requires: subject,
   description:
     'UserAuthenticate check-in (§6.4), first (no DigestResponse) or second message. `stored` is false in the default mode, where NanoMDM answers without storing anything.',
-  data: z.object({
-    digestResponse: z.boolean(),
-    stored: z.boolean(),
-    userShortName: optionalText,
-    userLongName: optionalText,
-    certificate: certificateUseSchema,
-    raw: rawBytesSchema,
-  }),
+  data: userAuthenticatedV1.extend({ stored: z.boolean() }),
+  upcastFrom: [
+    // v1 had no `stored`: its projection stored every UserAuthenticate, so old events keep that meaning.
+    upcaster({ version: 1, data: userAuthenticatedV1, upcast: (old) => ({ ...old, stored: true }) }),
+  ],
 });
 
 export const BootstrapTokenSet = defineEvent({

@@ -18,11 +18,21 @@ describe('event catalog', () => {
     }
   });
 
-  it('defines every shipped event at v1 with no invented older versions', () => {
-    for (const definition of eventDefinitions) {
-      assert.equal(definition.version, 1, definition.type);
-      assert.equal(definition.upcastFrom.length, 0, definition.type);
-    }
+  it('keeps an upcaster for every older version, and invents none', () => {
+    const versions = Object.fromEntries(eventDefinitions.map((d) => [d.type, d.version]));
+    assert.deepEqual(
+      Object.entries(versions).filter(([, v]) => v !== 1),
+      [['UserAuthenticated', 2]],
+    );
+    for (const definition of eventDefinitions) assert.equal(definition.upcastFrom.length, definition.version - 1, definition.type);
+  });
+
+  it('upcasts a UserAuthenticated v1 (no `stored`) to v2 with stored = true, as v1 was projected', () => {
+    const v1 = { ...buildEvent('UserAuthenticated'), version: 1 } as Record<string, unknown>;
+    const { stored: _dropped, ...dataV1 } = (v1.data as Record<string, unknown>);
+    const decoded = decodeEvent({ value: JSON.stringify({ ...v1, data: dataV1 }), headers: { 'espalier-type': 'UserAuthenticated', 'espalier-version': '1' } });
+    assert.equal(decoded.version, 2);
+    assert.equal((decoded.data as { stored: boolean }).stored, true);
   });
 
   describe('round trip', () => {
@@ -34,7 +44,7 @@ describe('event catalog', () => {
         assert.deepEqual(JSON.parse(message.value.toString('utf8')), event);
         assert.deepEqual(message.headers, {
           'espalier-type': type,
-          'espalier-version': '1',
+          'espalier-version': String(eventCatalog.definitionOf(type).version),
           'espalier-event-id': event.eventId,
           'content-type': 'application/json',
         });

@@ -7,8 +7,9 @@ type ObjectSchema = { required: string[]; properties: Record<string, ObjectSchem
 describe('eventCatalog.jsonSchemas', () => {
   const schemas = eventCatalog.jsonSchemas();
 
-  it('has one draft 2020-12 schema per event type at v1', () => {
-    assert.deepEqual(Object.keys(schemas).sort(), eventDefinitions.map((d) => `${d.type}.v1`).sort());
+  it('has one draft 2020-12 schema per event type and version, old versions included', () => {
+    const expected = eventDefinitions.flatMap((d) => Array.from({ length: d.version }, (_, i) => `${d.type}.v${i + 1}`));
+    assert.deepEqual(Object.keys(schemas).sort(), expected.sort());
     for (const schema of Object.values(schemas)) assert.equal(schema.$schema, 'https://json-schema.org/draft/2020-12/schema');
   });
 
