@@ -11,9 +11,9 @@ export interface ServiceProcess {
 }
 
 /** Starts apps/<service>/src/main.ts as its own process, as a deployment would. */
-export async function startService(service: string, env: Record<string, string | undefined>, args: string[] = []): Promise<ServiceProcess> {
+export async function startService(service: string, env: Record<string, string | undefined>, args: string[] = [], nodeArgs: string[] = []): Promise<ServiceProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, `apps/${service}/src/main.ts`), ...args], {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(repoRoot, `apps/${service}/src/main.ts`), ...args], {
     cwd: repoRoot,
     env: { ...process.env, ESPALIER_LISTEN: `127.0.0.1:${port}`, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,5 +1,5 @@
 /**
- * npm run bench:checkin [-- --enrollments N --concurrency C --key ecdsa|rsa]
+ * npm run bench:checkin [-- --enrollments N --concurrency C --key ecdsa|rsa --profile DIR]
  *
  * Enrollments/s (Authenticate + TokenUpdate) and check-in latency against the
  * real stack: the checkin service as its own process, real Kafka (acks=all)
@@ -91,7 +91,7 @@ async function main() {
     ESPALIER_CA: caPath,
     ESPALIER_SECRET_KEY: randomBytes(32).toString('base64'),
     ESPALIER_LOG_LEVEL: 'warn',
-  });
+  }, [], process.argv.includes('--profile') ? ['--cpu-prof', `--cpu-prof-dir=${arg('profile', 'prof')}`] : []);
   try {
     await waitForStatus(svc, '/readyz', 200);
     const agent = new Agent({ keepAlive: true, maxSockets: concurrency });

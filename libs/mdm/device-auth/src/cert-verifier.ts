@@ -1,6 +1,6 @@
 import { BoundedCache } from './bounded-cache';
 import { certHash } from './cert-hash';
-import { certificateFacts, certificatesFromPem, type CertificateFacts } from './certificate-facts';
+import { cachedCertificateFacts, certificatesFromPem, type CertificateFacts } from './certificate-facts';
 import { validateChain, type TrustPool } from './chain-validation';
 import { DeviceCertError } from './device-cert.error';
 
@@ -32,7 +32,8 @@ const DEFAULT_TTL_MS = 5 * 60_000;
  * Validates device identity certificates against the configured CAs (NanoMDM §8.3).
  * A hand-written walk over node:crypto's X509Certificate (OpenSSL does names, key identifiers and
  * signatures natively, ~0.1 ms) rather than pkijs' CertificateChainValidationEngine, which
- * verifies through async WebCrypto and re-parses; pkijs only reads extensions, once per cert.
+ * verifies through async WebCrypto and re-parses; extensions are read by der-reader, and both
+ * are done once per distinct certificate (shared with the Mdm-Signature check).
  */
 export class DeviceCertVerifier {
   private readonly verified: BoundedCache<{ cert: VerifiedCert; validFromMs: number }>;
@@ -64,7 +65,7 @@ export class DeviceCertVerifier {
     const cached = this.verified.get(hash, now.getTime());
     // A clock set back before the chain's validity must not be answered from the cache either.
     if (cached && cached.validFromMs <= now.getTime()) return cached.cert;
-    const result = validateChain(parse(der), this.pool, now);
+    const result = validateChain(parse(der, hash), this.pool, now);
     if ('failure' in result) throw new DeviceCertError(`verifying device certificate: ${result.failure}`);
     const verified = toVerified(result.chain[0], hash);
     // Reused until the first certificate of the chain expires, and never past the TTL, so a
@@ -76,9 +77,9 @@ export class DeviceCertVerifier {
   }
 }
 
-function parse(der: Buffer): CertificateFacts {
+function parse(der: Buffer, hash: string): CertificateFacts {
   try {
-    return certificateFacts(der);
+    return cachedCertificateFacts(der, hash);
   } catch {
     throw new DeviceCertError('verifying device certificate: unparsable certificate');
   }

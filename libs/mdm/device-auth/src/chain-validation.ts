@@ -74,7 +74,7 @@ function issuerProblem(
   now: Date,
 ): string | undefined {
   if (INSECURE_SIGNATURES.has(child.signatureAlgorithm)) return `insecure signature algorithm ${child.signatureAlgorithm}`;
-  if (!child.x509.verify(issuer.x509.publicKey)) return 'certificate signature does not verify with its issuer';
+  if (!child.x509.verify(issuer.publicKey)) return 'certificate signature does not verify with its issuer';
   // Roots are trusted as configured (Go does not demand the CA flag of them); intermediates must be CAs.
   if (!isRoot && !issuer.isCa) return 'issuer is not a CA';
   if (issuer.pathLen !== undefined && intermediatesBelow > issuer.pathLen) return 'path length constraint exceeded';
