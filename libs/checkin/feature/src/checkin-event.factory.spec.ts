@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeEvent, encodeEvent, TOPICS, type EncryptedSecret, type EspalierEvent } from '@espalier/contracts/events';
+import { decodeEvent, encodeEvent, eventCatalog, TOPICS, type EncryptedSecret, type EspalierEvent } from '@espalier/contracts/events';
 import type { CheckinFact } from '@espalier/checkin/domain';
 import { SecretBox, SecretBoxError } from '@espalier/shared/util-crypto';
 import { checkinEvent, type EventContext } from './checkin-event.factory';
@@ -153,7 +153,7 @@ describe('checkinEvent: given a fact → then one event', () => {
     for (const c of plainCases) {
       it(c.name, () => {
         const event = checkinEvent(c.fact, box, ctx);
-        assert.deepStrictEqual(wire(event), { ...meta(c.enrollmentId), type: c.type, version: 1, data: c.data });
+        assert.deepStrictEqual(wire(event), { ...meta(c.enrollmentId), type: c.type, version: eventCatalog.definitionOf(c.type).version, data: c.data });
         assert.deepStrictEqual(Buffer.from(wire(event).data.raw as string, 'base64'), RAW, 'raw is the exact request bytes');
         roundTrip(event);
       });

@@ -1,4 +1,5 @@
-import { Kafka, logLevel as KafkaLogLevel, type LogEntry } from 'kafkajs';
+import net from 'node:net';
+import { Kafka, logLevel as KafkaLogLevel, type ISocketFactory, type LogEntry } from 'kafkajs';
 
 export interface KafkaLogger {
   debug(obj: object, msg: string): void;
@@ -29,8 +30,33 @@ function logCreator(logger: KafkaLogger) {
     };
 }
 
-export function createKafka(options: KafkaClientOptions): Kafka {
+/**
+ * Plain TCP sockets (as kafkajs' default factory), remembered so that close()
+ * can end any left behind: after a broker restart kafkajs' consumer can keep
+ * a reconnected socket past disconnect(), which would keep the process alive.
+ */
+export class TrackedSockets {
+  private readonly open = new Set<net.Socket>();
+
+  readonly factory: ISocketFactory = ({ host, port, onConnect }) => {
+    const socket = net.connect({ host, port }, onConnect);
+    socket.setKeepAlive(true, 60_000);
+    this.open.add(socket);
+    socket.once('close', () => this.open.delete(socket));
+    return socket;
+  };
+
+  destroyAll(): number {
+    const left = this.open.size;
+    for (const socket of this.open) socket.destroy();
+    this.open.clear();
+    return left;
+  }
+}
+
+export function createKafka(options: KafkaClientOptions, sockets?: TrackedSockets): Kafka {
   return new Kafka({
+    socketFactory: sockets?.factory,
     clientId: options.clientId,
     brokers: [...options.brokers],
     logLevel: KafkaLogLevel.INFO,

@@ -1,6 +1,6 @@
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import type { EventLog, LogConsumer, LogSubscription, PartitionEnd, TopicSpec } from '@espalier/contracts/event-log';
-import { createKafka, type KafkaLogger } from './kafka-client';
+import { createKafka, TrackedSockets, type KafkaLogger } from './kafka-client';
 import { KafkaAppender } from './kafka-appender';
 import { KafkaLogConsumer, type KafkaConsumerOptions } from './kafka-consumer';
 import { PartitionTable } from './partition-table';
@@ -21,9 +21,10 @@ export class KafkaEventLog implements EventLog {
   readonly appender: KafkaAppender;
   private readonly consumers = new Set<LogConsumer>();
   private readonly consumerOptions: KafkaConsumerOptions;
+  private readonly sockets = new TrackedSockets();
 
   constructor(private readonly options: KafkaEventLogOptions) {
-    this.kafka = createKafka(options);
+    this.kafka = createKafka(options, this.sockets);
     // Idempotence gives exactly-once appends per producer session despite
     // retries; kafkajs then requires one request in flight and acks=all.
     this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
@@ -73,5 +74,7 @@ export class KafkaEventLog implements EventLog {
     await this.appender.flush();
     await this.producer.disconnect();
     await this.admin.disconnect();
+    const left = this.sockets.destroyAll();
+    if (left > 0) this.options.logger.debug({ sockets: left }, 'kafka: closed sockets the client left open');
   }
 }
