@@ -17,14 +17,18 @@ export interface KafkaClientOptions {
 /**
  * kafkajs logs through its own logger; route it into ours so its messages
  * carry the service's context. kafkajs INFO is chatty (every join, every
- * connect), so it maps to debug.
+ * connect), so it maps to debug. It also logs every error response from the
+ * broker ("Response …", e.g. "the coordinator is loading" on a fresh broker)
+ * at ERROR although it retries them; those are warnings. A request that
+ * finally fails reaches our code as an exception and is logged there.
  */
 function logCreator(logger: KafkaLogger) {
   return () =>
     ({ level, log }: LogEntry): void => {
       const { message, ...rest } = log;
       const fields = { kafka: rest };
-      if (level === KafkaLogLevel.ERROR) logger.error(fields, message);
+      if (level === KafkaLogLevel.ERROR && !message.startsWith('Response ')) logger.error(fields, message);
+      else if (level === KafkaLogLevel.ERROR) logger.warn(fields, message);
       else if (level === KafkaLogLevel.WARN) logger.warn(fields, message);
       else logger.debug(fields, message);
     };
