@@ -51,7 +51,7 @@ export class KafkaEventLog implements EventLog {
   }
 
   async endOffsets(topic: string): Promise<PartitionEnd[]> {
-    const offsets = await this.admin.fetchTopicOffsets(topic);
+    const offsets = await retryRetriable(() => this.admin.fetchTopicOffsets(topic));
     return offsets.map((o) => ({ partition: o.partition, high: o.high, low: o.low })).sort((a, b) => a.partition - b.partition);
   }
 
@@ -76,5 +76,21 @@ export class KafkaEventLog implements EventLog {
     await this.admin.disconnect();
     const left = this.sockets.destroyAll();
     if (left > 0) this.options.logger.debug({ sockets: left }, 'kafka: closed sockets the client left open');
+  }
+}
+
+/**
+ * Right after a topic is created, or while leadership moves, the broker
+ * answers retriable errors ("not the leader for that topic-partition") that
+ * kafkajs' admin does not retry for offset lookups: retry those briefly.
+ */
+async function retryRetriable<T>(fn: () => Promise<T>, attempts = 20, delayMs = 250): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (attempt >= attempts || (error as { retriable?: boolean }).retriable !== true) throw error;
+      await new Promise((r) => setTimeout(r, delayMs));
+    }
   }
 }
