@@ -11,11 +11,15 @@ import {
   recordingLogger,
   setBootstrapToken,
   checkOut,
+  exitWhenDone,
 } from '@espalier/shared/util-testing';
 import type { ServiceProcess } from '../services/service-process';
 import { openCheckinHarness, uniqueIds, type CheckinHarness } from './checkin-harness';
 
 const controls = localInfraControls();
+
+// This file restarts the broker: see exitWhenDone.
+exitWhenDone();
 
 describe('check-in service: replay and outages', () => {
   let h: CheckinHarness;

@@ -1,10 +1,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { infraCommand, localInfraControls } from '@espalier/shared/util-testing';
+import { exitWhenDone, infraCommand, localInfraControls } from '@espalier/shared/util-testing';
 import { openHarness, type Harness } from '../fixtures/log-harness';
 import { seenEvent, toRecord } from '../fixtures/seen-events';
 
 const controllable = localInfraControls().kafka;
+
+// This file restarts the broker: see exitWhenDone.
+exitWhenDone();
 
 describe('restarting the broker while producers append', { skip: controllable ? false : 'the broker is not the local one scripts/infra.sh runs' }, () => {
   let h: Harness;

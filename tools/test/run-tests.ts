@@ -51,9 +51,7 @@ async function main(): Promise<number> {
   const infra = needsInfra ? await provideInfra(log) : null;
   if (infra) log(`Kafka ${infra.env.KAFKA_BROKERS}, PostgreSQL ${infra.env.DATABASE_URL.replace(/:[^:@/]*@/, ':***@')} (${infra.source})`);
   try {
-    // --test-force-exit: after a broker restart kafkajs can leave a retry timer behind that
-    // outlives disconnect() and would keep a spec file's process alive once its tests ended.
-    return run(process.execPath, ['--import', 'tsx', '--test', '--test-force-exit', '--test-timeout=600000', ...files], { ...process.env, ...infra?.env });
+    return run(process.execPath, ['--import', 'tsx', '--test', '--test-timeout=600000', ...files], { ...process.env, ...infra?.env });
   } finally {
     await infra?.stop();
   }

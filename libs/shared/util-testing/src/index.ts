@@ -4,3 +4,4 @@ export { waitUntil } from './wait-until';
 export { freePort } from './free-port';
 export * from './fixtures';
 export * from './devices';
+export { exitWhenDone } from './exit-when-done';
