@@ -6,12 +6,13 @@
  * same routing rule the docker-compose proxy applies. Bodies and headers pass
  * through byte for byte. Ctrl-C stops everything gracefully.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { routeRequest, SERVICES, type ServiceName } from '@espalier/contracts/routing';
+import { localInfraUp } from '../local-infra';
 
 const root = path.resolve(__dirname, '../..');
 const say = (msg: string) => process.stderr.write(`[espalier] ${msg}\n`);
@@ -20,10 +21,7 @@ function infraEnv(): Record<string, string> {
   const { KAFKA_BROKERS, DATABASE_URL } = process.env;
   if (KAFKA_BROKERS && DATABASE_URL) return { KAFKA_BROKERS, DATABASE_URL };
   say('starting Kafka and PostgreSQL (scripts/infra.sh up)…');
-  const out = execFileSync('bash', [path.join(root, 'scripts/infra.sh'), 'up'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  const env: Record<string, string> = {};
-  for (const m of out.matchAll(/^export (KAFKA_BROKERS|DATABASE_URL)=(.*)$/gm)) env[m[1]] = m[2].replace(/^['"]|['"]$/g, '');
-  return env;
+  return localInfraUp();
 }
 
 /**

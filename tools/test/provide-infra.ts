@@ -1,6 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import path from 'node:path';
 import { freePort } from '@espalier/shared/util-testing';
+import { localInfraUp } from '../local-infra';
 
 export interface ProvidedInfra {
   readonly source: 'environment' | 'testcontainers' | 'infra-script';
@@ -8,7 +7,6 @@ export interface ProvidedInfra {
   stop(): Promise<void>;
 }
 
-const root = path.resolve(__dirname, '../..');
 
 /**
  * Finds a real Kafka and PostgreSQL for the integration tests, in order:
@@ -24,10 +22,7 @@ export async function provideInfra(log: (msg: string) => void): Promise<Provided
   const containers = await tryContainers(log);
   if (containers) return containers;
   log('no Docker engine: starting Kafka and PostgreSQL with scripts/infra.sh');
-  const out = execFileSync('bash', [path.join(root, 'scripts/infra.sh'), 'up'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  const env: Record<string, string> = {};
-  for (const m of out.matchAll(/^export (KAFKA_BROKERS|DATABASE_URL)=(.*)$/gm)) env[m[1]] = m[2].replace(/^['"]|['"]$/g, '');
-  if (!env.KAFKA_BROKERS || !env.DATABASE_URL) throw new Error('scripts/infra.sh up did not print KAFKA_BROKERS and DATABASE_URL');
+  const env = localInfraUp();
   // Left running: the next run reuses it (`npm run infra:down` stops it).
   return { source: 'infra-script', env, stop: async () => undefined };
 }
