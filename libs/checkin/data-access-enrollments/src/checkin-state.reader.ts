@@ -24,10 +24,11 @@ export class CheckinStateReader {
 
   async read(deviceChannelId: string, certHash: string | null): Promise<CheckinStateRow> {
     const { rows } = await this.pool.query<{ device_known: boolean; has_bootstrap: boolean; owners: string[] | null; device_has_any: boolean }>(
-      `SELECT EXISTS (SELECT 1 FROM ${this.s}.devices WHERE id = $1) AS device_known,
-              EXISTS (SELECT 1 FROM ${this.s}.devices WHERE id = $1 AND bootstrap_token IS NOT NULL) AS has_bootstrap,
+      `SELECT d.id IS NOT NULL AS device_known,
+              coalesce(d.bootstrap_token IS NOT NULL, false) AS has_bootstrap,
               (SELECT array_agg(device_id) FROM ${this.s}.cert_associations WHERE cert_hash = $2) AS owners,
-              EXISTS (SELECT 1 FROM ${this.s}.cert_associations WHERE device_id = $1) AS device_has_any`,
+              EXISTS (SELECT 1 FROM ${this.s}.cert_associations WHERE device_id = $1) AS device_has_any
+         FROM (SELECT 1) AS one LEFT JOIN ${this.s}.devices d ON d.id = $1`,
       [deviceChannelId, certHash ?? ''],
     );
     const r = rows[0];
