@@ -36,20 +36,23 @@ export function uniqueIds(ids: FixtureIds): FixtureIds {
   };
 }
 
-/** Reads mdm.enrollment from the offsets it had when the collector started. */
+/** Reads one topic (mdm.enrollment by default) from the offsets it had when the collector started. */
 export class EventCollector {
   readonly records: ConsumedRecord[] = [];
   private stopConsumer: (() => Promise<void>) | null = null;
   private from = new Map<number, bigint>();
 
-  constructor(private readonly log: KafkaEventLog) {}
+  constructor(
+    private readonly log: KafkaEventLog,
+    private readonly topic: string = TOPICS.enrollment,
+  ) {}
 
   async start(): Promise<void> {
-    const from = new Map((await this.log.endOffsets(TOPICS.enrollment)).map((e) => [e.partition, BigInt(e.high)]));
+    const from = new Map((await this.log.endOffsets(this.topic)).map((e) => [e.partition, BigInt(e.high)]));
     this.from = from;
     const consumer = this.log.subscribe({
       groupId: uniqueName('collector'),
-      topics: [TOPICS.enrollment],
+      topics: [this.topic],
       fromBeginning: true,
       handleBatch: async (batch) => {
         const start = from.get(batch.partition) ?? 0n;
@@ -72,7 +75,7 @@ export class EventCollector {
   /** Waits until everything appended so far was read, so "no event" assertions mean something. */
   async catchUp(): Promise<void> {
     // Partitions that got nothing since the collector started have nothing to wait for.
-    const moved = (await this.log.endOffsets(TOPICS.enrollment)).filter((e) => BigInt(e.high) > (this.from.get(e.partition) ?? 0n));
+    const moved = (await this.log.endOffsets(this.topic)).filter((e) => BigInt(e.high) > (this.from.get(e.partition) ?? 0n));
     await waitUntil('collector caught up', () =>
       moved.every((e) => this.records.some((r) => r.partition === e.partition && BigInt(r.offset) >= BigInt(e.high) - 1n)),
     );
@@ -94,6 +97,8 @@ export interface CheckinHarness {
   device(options?: Parameters<typeof issueDeviceIdentity>[1]): SimulatedDevice;
   identity(options?: Parameters<typeof issueDeviceIdentity>[1]): DeviceIdentity;
   start(env?: Record<string, string>, args?: string[]): Promise<ServiceProcess>;
+  /** Any service with the harness's infrastructure, CA and secret key. */
+  startService(service: 'checkin' | 'commands' | 'push' | 'api', env?: Record<string, string>, args?: string[]): Promise<ServiceProcess>;
   close(): Promise<void>;
 }
 
@@ -118,7 +123,7 @@ export async function openCheckinHarness(): Promise<CheckinHarness> {
   const collector = new EventCollector(log);
   await collector.start();
   const processes: ServiceProcess[] = [];
-  return {
+  const harness: CheckinHarness = {
     ca,
     caPath,
     secretKey,
@@ -128,9 +133,12 @@ export async function openCheckinHarness(): Promise<CheckinHarness> {
     collector,
     identity: (options = { keyType: 'rsa' }) => issueDeviceIdentity(ca, options),
     device: (options = { keyType: 'rsa' }) => new SimulatedDevice(issueDeviceIdentity(ca, options)),
-    async start(env = {}, args = []) {
+    start(env = {}, args = []) {
+      return harness.startService('checkin', env, args);
+    },
+    async startService(service, env = {}, args = []) {
       const svc = await startService(
-        'checkin',
+        service,
         {
           KAFKA_BROKERS: infra.kafkaBrokers.join(','),
           DATABASE_URL: infra.databaseUrl,
@@ -153,4 +161,5 @@ export async function openCheckinHarness(): Promise<CheckinHarness> {
       await pool.end();
     },
   };
+  return harness;
 }

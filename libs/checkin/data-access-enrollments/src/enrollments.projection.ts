@@ -108,6 +108,12 @@ const tokenRequested: Apply<'TokenRequested'> = (tx, s, e) => associate(tx, s, e
 
 const seen: Apply<'EnrollmentSeen'> = (tx, s, e) => touch(tx, s, e.enrollmentId, e.data.at);
 
+/** Every command report, Idle included, updates last seen (§6.9); with -retro a report can associate the certificate (§8.4). */
+const reported: Apply<'CommandReported'> = async (tx, s, e) => {
+  await associate(tx, s, e);
+  await touch(tx, s, e.enrollmentId, e.occurredAt);
+};
+
 const handlers: { [T in EspalierEvent['type']]?: Apply<T> } = {
   EnrollmentAuthenticated: authenticated,
   TokenUpdated: tokenUpdated,
@@ -118,14 +124,15 @@ const handlers: { [T in EspalierEvent['type']]?: Apply<T> } = {
   DeclarativeManagementRequested: dmRequested,
   TokenRequested: tokenRequested,
   EnrollmentSeen: seen,
+  CommandReported: reported,
 };
 
-/** The check-in service's enrollment projection over mdm.enrollment. */
+/** The check-in service's enrollment projection over mdm.enrollment, and the reports on mdm.command that touch enrollments. */
 export function enrollmentsProjection(schema = 'checkin'): Projection {
   return {
     name: ENROLLMENTS_PROJECTION,
     schema,
-    topics: [TOPICS.enrollment],
+    topics: [TOPICS.enrollment, TOPICS.command],
     tables: enrollmentsTables,
     migrations: enrollmentsMigrations,
     async apply({ tx, schema: s }, events) {

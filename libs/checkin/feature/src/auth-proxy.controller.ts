@@ -2,8 +2,7 @@ import { All, Controller, Inject, Req, Res } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AuthProxy } from './auth-proxy';
 import { CHECKIN_LIMITS } from './checkin.tokens';
-import { errorReply, send } from './http-reply';
-import { PayloadTooLargeError, readBody } from './request-body';
+import { errorReply, PayloadTooLargeError, readBody, send } from '@espalier/mdm/device-http';
 
 /** /authproxy/… — registered only with -auth-proxy-url, as in NanoMDM. */
 @Controller()

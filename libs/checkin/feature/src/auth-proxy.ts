@@ -3,7 +3,7 @@ import https from 'node:https';
 import type { CheckinStateReader } from '@espalier/checkin/data-access-enrollments';
 import { DeviceCertError, type DeviceAuthenticator } from '@espalier/mdm/device-auth';
 import type { Logger } from '@espalier/shared/util-logging';
-import { errorReply, send } from './http-reply';
+import { errorReply, send } from '@espalier/mdm/device-http';
 
 export const AUTH_PROXY_PREFIX = '/authproxy/';
 

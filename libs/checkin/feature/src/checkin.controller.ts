@@ -1,8 +1,7 @@
 import { All, Controller, Inject, Req, Res } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CHECKIN_LIMITS, CheckinService } from './checkin.tokens';
-import { errorReply, send } from './http-reply';
-import { PayloadTooLargeError, readBody } from './request-body';
+import { errorReply, PayloadTooLargeError, readBody, send } from '@espalier/mdm/device-http';
 
 /**
  * The devices' CheckInURL. Thin: read the exact bytes (bounded), hand them to

@@ -19,7 +19,7 @@ import type { SecretBox } from '@espalier/shared/util-crypto';
 import type { Logger } from '@espalier/shared/util-logging';
 import { checkinEvent } from './checkin-event.factory';
 import type { DeclarativeManagementClient } from './declarative-management.client';
-import { bodyReply, errorReply, type DeviceReply } from './http-reply';
+import { bodyReply, errorReply, TooLargeError, UnavailableError, unavailableOnError, withTimeout, type DeviceReply } from '@espalier/mdm/device-http';
 import type { TokenHandlerRegistry } from './token-handlers';
 
 export interface CheckinServiceOptions {
@@ -51,20 +51,6 @@ export interface CheckinRequest {
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   readonly body: Buffer;
 }
-
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no acknowledgement within ${ms} ms`)), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** Infrastructure failed (broker, database, catch-up): the device should retry, nothing was half-applied. */
-class UnavailableError extends Error {}
-
-/** The log refused the record for its size: retrying cannot help, so not a 503. */
-class TooLargeError extends Error {}
 
 /**
  * One check-in, start to finish (§3.3 order): certificate (400), decode
@@ -119,7 +105,7 @@ export class CheckinService {
     if (message.messageType === 'DeclarativeManagement' && message.data && message.data.length > 0) this.dump(message.data);
     const enrollment = resolveEnrollment(message.ids);
     if (message.messageType === 'GetToken') validateGetToken(message);
-    const state = await this.unavailableOnError('reading enrollment state', () => this.deps.reader.read(enrollment.deviceChannelId, cert.hash));
+    const state = await unavailableOnError('reading enrollment state', () => this.deps.reader.read(enrollment.deviceChannelId, cert.hash));
     const decision = decideCheckin({ message, enrollment, certificateHash: cert.hash, raw: request.body }, state, {
       retro: this.options.retro,
       uaZeroLengthDigestChallenge: this.options.uaZeroLengthDigestChallenge,
@@ -145,7 +131,7 @@ export class CheckinService {
         this.dump(digestChallengeReply());
         return bodyReply(digestChallengeReply());
       case 'bootstrap-token': {
-        const sealed = await this.unavailableOnError('reading bootstrap token', () => this.deps.reader.bootstrapToken(enrollment.deviceChannelId));
+        const sealed = await unavailableOnError('reading bootstrap token', () => this.deps.reader.bootstrapToken(enrollment.deviceChannelId));
         if (!sealed) return bodyReply(Buffer.alloc(0));
         const token = this.deps.box.open(sealed, enrollment.id);
         this.dump(Buffer.from(`Bootstrap token: ${token.toString('base64')}\n`), false);
@@ -179,20 +165,11 @@ export class CheckinService {
     // and a device must get a quick 503 (it retries), never a hanging request.
     // The append may still land after the timeout; the retry is then a
     // duplicate check-in, which NanoMDM's semantics tolerate (e.g. tally + 1).
-    const [position] = await this.unavailableOnError('appending the check-in event', () =>
+    const [position] = await unavailableOnError('appending the check-in event', () =>
       withTimeout(this.deps.appender.append([encodeEvent(event as never)]), this.options.catchUpTimeoutMs),
     );
-    await this.unavailableOnError('waiting for the enrollment projection', () =>
+    await unavailableOnError('waiting for the enrollment projection', () =>
       this.deps.barrier.waitFor(this.options.schema, ENROLLMENTS_PROJECTION, position, this.options.catchUpTimeoutMs),
     );
-  }
-
-  private async unavailableOnError<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (error) {
-      if ((error as { type?: string }).type === 'MESSAGE_TOO_LARGE') throw new TooLargeError(`${what}: ${(error as Error).message}`);
-      throw new UnavailableError(`${what}: ${(error as Error).message}`);
-    }
   }
 }

@@ -49,6 +49,8 @@ export interface EventLog {
   readonly appender: LogAppender;
   subscribe(subscription: LogSubscription): LogConsumer;
   endOffsets(topic: string): Promise<PartitionEnd[]>;
+  /** The partition records with this key go to (the same choice the appender makes). */
+  partitionFor(topic: string, key: string): Promise<number>;
   provisionTopics(topics: readonly TopicSpec[]): Promise<void>;
   /** Cheap liveness probe for /readyz. */
   ping(): Promise<void>;

@@ -1,7 +1,7 @@
 // Command queue events on mdm.command (NanoMDM §7).
 import { z } from 'zod';
-import { defineEvent } from './define-event';
-import { idSchema, rawBytesSchema } from './primitives.schema';
+import { defineEvent, upcaster } from './define-event';
+import { certificateUseSchema, idSchema, rawBytesSchema } from './primitives.schema';
 import { TOPICS } from './topics';
 
 const subject = ['enrollmentId', 'deviceId'] as const;
@@ -61,28 +61,37 @@ export const CommandDelivered = defineEvent({
   data: z.object({ commandUuid: idSchema }),
 });
 
+const errorChainSchema = z
+  .array(
+    z.object({
+      errorCode: z.int(),
+      errorDomain: z.string(),
+      localizedDescription: z.string().optional(),
+      usEnglishDescription: z.string().optional(),
+    }),
+  )
+  .optional();
+
+const commandReportedV1 = z.object({
+  commandUuid: idSchema.nullable(),
+  status: idSchema,
+  errorChain: errorChainSchema,
+  notNow: z.boolean(),
+  raw: rawBytesSchema,
+});
+
 export const CommandReported = defineEvent({
   type: 'CommandReported',
-  version: 1,
+  version: 2,
   topic: TOPICS.command,
   requires: subject,
-  description: 'A command report (§7.2), Idle included (no commandUuid). Any status but Idle and NotNow answers the command.',
-  data: z.object({
-    commandUuid: idSchema.nullable(),
-    status: idSchema,
-    errorChain: z
-      .array(
-        z.object({
-          errorCode: z.int(),
-          errorDomain: z.string(),
-          localizedDescription: z.string().optional(),
-          usEnglishDescription: z.string().optional(),
-        }),
-      )
-      .optional(),
-    notNow: z.boolean(),
-    raw: rawBytesSchema,
-  }),
+  description:
+    'A command report (§7.2), Idle included (no commandUuid): NanoMDM\'s mdm.Connect. Any status but Idle and NotNow answers the command. `certificate` records the cert-auth association the report was authorised with (§8.4; `retroactive` adds one).',
+  data: commandReportedV1.extend({ certificate: certificateUseSchema }),
+  upcastFrom: [
+    // v1 did not say which certificate authorised the report; such reports made no association.
+    upcaster({ version: 1, data: commandReportedV1, upcast: (old) => ({ ...old, certificate: null }) }),
+  ],
 });
 
 export const QueueCleared = defineEvent({

@@ -70,6 +70,7 @@ export const sampleData: { readonly [T in EspalierEventType]: EventData<T> } = {
     errorChain: [{ errorCode: 12021, errorDomain: 'MCMDMErrorDomain', usEnglishDescription: 'Unknown command' }],
     notNow: false,
     raw,
+    certificate: { hash: 'a'.repeat(64), association: 'existing' },
   },
   QueueCleared: { enrollmentIds: [DEVICE_ID, USER_CHANNEL_ID], reason: 'authenticate' },
   PushRequested: { enrollmentIds: [DEVICE_ID] },

@@ -1,2 +1,3 @@
-export { CHECKPOINT_BARRIER, CONFIG, EVENT_LOG, LOGGER, PG_POOL, SERVICE_NAME, SERVICE_SCHEMA } from './tokens';
+export { CHECKPOINT_BARRIER, CONFIG, EVENT_LOG, LOGGER, PG_POOL, SERVICE_NAME, SERVICE_SCHEMA, STORAGE_READY } from './tokens';
 export type { RuntimeConfig } from './runtime-config';
+export { storageReady, type StorageReady } from './storage-ready';

@@ -6,3 +6,5 @@ export const EVENT_LOG = Symbol('espalier.event-log');
 export const SERVICE_SCHEMA = Symbol('espalier.service-schema');
 export const CHECKPOINT_BARRIER = Symbol('espalier.checkpoint-barrier');
 export const SERVICE_NAME = Symbol('espalier.service-name');
+/** A StorageReady: consumers other than projections start once the schema is migrated and the projections run. */
+export const STORAGE_READY = Symbol('espalier.storage-ready');

@@ -22,6 +22,7 @@ export class KafkaEventLog implements EventLog {
   private readonly consumers = new Set<LogConsumer>();
   private readonly consumerOptions: KafkaConsumerOptions;
   private readonly sockets = new TrackedSockets();
+  private readonly partitions: PartitionTable;
 
   constructor(private readonly options: KafkaEventLogOptions) {
     this.kafka = createKafka(options, this.sockets);
@@ -29,7 +30,8 @@ export class KafkaEventLog implements EventLog {
     // retries; kafkajs then requires one request in flight and acks=all.
     this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
     this.admin = this.kafka.admin();
-    this.appender = new KafkaAppender(this.producer, new PartitionTable(this.admin));
+    this.partitions = new PartitionTable(this.admin);
+    this.appender = new KafkaAppender(this.producer, this.partitions);
     this.consumerOptions = { partitionsConsumedConcurrently: 4, maxWaitTimeInMs: 500, maxBytesPerPartition: 1024 * 1024, sessionTimeout: 30_000, ...options.consumer };
   }
 
@@ -53,6 +55,10 @@ export class KafkaEventLog implements EventLog {
   async endOffsets(topic: string): Promise<PartitionEnd[]> {
     const offsets = await retryRetriable(() => this.admin.fetchTopicOffsets(topic));
     return offsets.map((o) => ({ partition: o.partition, high: o.high, low: o.low })).sort((a, b) => a.partition - b.partition);
+  }
+
+  partitionFor(topic: string, key: string): Promise<number> {
+    return this.partitions.partitionFor(topic, key);
   }
 
   provisionTopics(topics: readonly TopicSpec[]): Promise<void> {

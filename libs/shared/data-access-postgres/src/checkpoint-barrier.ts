@@ -14,6 +14,8 @@ export class CatchUpTimeoutError extends Error {
  */
 export class CheckpointBarrier {
   private readonly applied = new EventEmitter();
+  /** Highest offset known applied per channel: a wait that is already satisfied costs no query. */
+  private readonly known = new Map<string, bigint>();
 
   constructor(
     private readonly pool: Pool,
@@ -22,13 +24,16 @@ export class CheckpointBarrier {
     this.applied.setMaxListeners(0);
   }
 
-  notifyApplied(projection: string, topic: string, partition: number, offset: bigint): void {
-    this.applied.emit(`${projection}/${topic}/${partition}`, offset);
+  notifyApplied(schema: string, projection: string, topic: string, partition: number, offset: bigint): void {
+    const channel = `${schema}/${projection}/${topic}/${partition}`;
+    this.remember(channel, offset);
+    this.applied.emit(channel, offset);
   }
 
   async waitFor(schema: string, projection: string, position: LogPosition, timeoutMs: number): Promise<void> {
     const target = BigInt(position.offset);
-    const channel = `${projection}/${position.topic}/${position.partition}`;
+    const channel = `${schema}/${projection}/${position.topic}/${position.partition}`;
+    if ((this.known.get(channel) ?? -1n) >= target) return;
     let done = false;
     let onApplied: (offset: bigint) => void = () => undefined;
     const woken = new Promise<void>((resolve) => {
@@ -40,7 +45,9 @@ export class CheckpointBarrier {
     const deadline = Date.now() + timeoutMs;
     try {
       while (!done) {
-        if ((await this.checkpoint(schema, projection, position)) >= target) return;
+        const applied = await this.checkpoint(schema, projection, position);
+        this.remember(channel, applied);
+        if (applied >= target) return;
         const left = deadline - Date.now();
         if (left <= 0) break;
         done = await Promise.race([woken.then(() => true), sleep(Math.min(this.pollMs, left)).then(() => false)]);
@@ -52,6 +59,11 @@ export class CheckpointBarrier {
     } finally {
       this.applied.off(channel, onApplied);
     }
+  }
+
+  /** Checkpoints only move forward (a replay writes a shadow schema, never the live checkpoints). */
+  private remember(channel: string, offset: bigint): void {
+    if (offset > (this.known.get(channel) ?? -1n)) this.known.set(channel, offset);
   }
 
   private async checkpoint(schema: string, projection: string, position: LogPosition): Promise<bigint> {

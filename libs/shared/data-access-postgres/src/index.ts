@@ -8,3 +8,4 @@ export { replayProjection, shadowSchemaOf, type ReplayReport } from './replay';
 export { deadLetterRecord } from './dead-letter';
 export { createPool } from './pool';
 export { migrateService, type ServiceSchema } from './service-schema';
+export { LogFence, type FenceTarget } from './log-fence';

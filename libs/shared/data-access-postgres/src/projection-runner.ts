@@ -185,7 +185,7 @@ export class ProjectionRunner<E = EspalierEvent> {
   }
 
   private applied(batch: ConsumedBatch, last: bigint): void {
-    this.deps.barrier?.notifyApplied(this.projection.name, batch.topic, batch.partition, last);
+    this.deps.barrier?.notifyApplied(this.schema, this.projection.name, batch.topic, batch.partition, last);
   }
 
   private async databaseAlive(): Promise<boolean> {

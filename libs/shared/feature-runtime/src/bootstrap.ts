@@ -11,7 +11,8 @@ export const VERSION = process.env.ESPALIER_BUILD_VERSION ?? '0.1.0';
 
 export interface ServiceDefinition<S extends ServiceName> {
   readonly service: S;
-  readonly schema: ServiceSchema;
+  /** The schema it owns; a function when configuration shapes its projections. */
+  readonly schema: ServiceSchema | ((config: Config<S>) => ServiceSchema);
   /** The service's feature modules, given its loaded configuration. */
   readonly imports?: (config: Config<S>) => NonNullable<ModuleMetadata['imports']>;
   /**
@@ -41,7 +42,12 @@ export async function bootstrapService<S extends ServiceName>(definition: Servic
     const root: DynamicModule = {
       module: class EspalierServiceModule {},
       imports: [
-        RuntimeModule.forService({ service: definition.service, config, logger, schema: definition.schema }),
+        RuntimeModule.forService({
+          service: definition.service,
+          config,
+          logger,
+          schema: typeof definition.schema === 'function' ? definition.schema(loaded.config) : definition.schema,
+        }),
         ...(definition.imports?.(loaded.config) ?? []),
       ],
     };

@@ -4,7 +4,7 @@ import type { EventLog } from '@espalier/contracts/event-log';
 import { CheckpointBarrier, migrateService, ProjectionRunner, type ServiceSchema } from '@espalier/shared/data-access-postgres';
 import type { Logger } from '@espalier/shared/util-logging';
 import type { RuntimeConfig } from '@espalier/contracts/runtime';
-import { CHECKPOINT_BARRIER, CONFIG, EVENT_LOG, LOGGER, PG_POOL, SERVICE_SCHEMA } from '@espalier/contracts/runtime';
+import { CHECKPOINT_BARRIER, CONFIG, EVENT_LOG, LOGGER, PG_POOL, SERVICE_SCHEMA, STORAGE_READY, type StorageReady } from '@espalier/contracts/runtime';
 
 /**
  * Owns the service's storage lifecycle: migrations at start, one runner per
@@ -23,6 +23,7 @@ export class ProjectionHost implements OnApplicationBootstrap, BeforeApplication
     @Inject(EVENT_LOG) private readonly log: EventLog,
     @Inject(SERVICE_SCHEMA) private readonly owned: ServiceSchema,
     @Inject(CHECKPOINT_BARRIER) private readonly barrier: CheckpointBarrier,
+    @Inject(STORAGE_READY) private readonly storage: StorageReady,
   ) {}
 
   get ready(): boolean {
@@ -44,6 +45,7 @@ export class ProjectionHost implements OnApplicationBootstrap, BeforeApplication
       this.runners.push(runner);
     }
     this.started = true;
+    this.storage.markReady();
   }
 
   async beforeApplicationShutdown(signal?: string): Promise<void> {

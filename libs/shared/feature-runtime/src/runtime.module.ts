@@ -6,7 +6,7 @@ import { eventLogProvider } from './event-log.provider';
 import { HealthController } from './health.controller';
 import { ProjectionHost } from './projection-host.service';
 import type { RuntimeConfig } from '@espalier/contracts/runtime';
-import { CHECKPOINT_BARRIER, CONFIG, EVENT_LOG, LOGGER, PG_POOL, SERVICE_NAME, SERVICE_SCHEMA } from '@espalier/contracts/runtime';
+import { CHECKPOINT_BARRIER, CONFIG, EVENT_LOG, LOGGER, PG_POOL, SERVICE_NAME, SERVICE_SCHEMA, STORAGE_READY, storageReady } from '@espalier/contracts/runtime';
 
 export interface RuntimeModuleOptions {
   readonly service: string;
@@ -39,10 +39,11 @@ export class RuntimeModule {
             }),
         },
         { provide: CHECKPOINT_BARRIER, inject: [PG_POOL], useFactory: (pool: Pool) => new CheckpointBarrier(pool) },
+        { provide: STORAGE_READY, useFactory: storageReady },
         eventLogProvider,
         ProjectionHost,
       ],
-      exports: [SERVICE_NAME, CONFIG, LOGGER, SERVICE_SCHEMA, PG_POOL, CHECKPOINT_BARRIER, EVENT_LOG, ProjectionHost],
+      exports: [SERVICE_NAME, CONFIG, LOGGER, SERVICE_SCHEMA, PG_POOL, CHECKPOINT_BARRIER, EVENT_LOG, STORAGE_READY, ProjectionHost],
     };
   }
 }

@@ -88,12 +88,13 @@ export const espalierSettings = [
   {
     key: 'bodyLimit', flag: '-body-limit', env: 'ESPALIER_BODY_LIMIT', kind: 'int', min: 1024, default: '10485760',
     description: 'Largest device request body in bytes; larger requests get 413.',
-    services: ['checkin'], status: 'active',
+    services: ['checkin', 'commands'], status: 'active',
   },
   {
     key: 'retentionResults', flag: '-retention-results', env: 'ESPALIER_RETENTION_RESULTS', kind: 'enum',
     values: ['keep', 'delete'], default: 'keep',
-    description: 'What happens to command results once reported: keep or delete.',
-    services: ['commands'], status: { plannedIn: 4 },
+    description:
+      'Command results once answered: keep (latest status and report per enrollment, as NanoMDM\'s SQL) or delete (NanoMDM\'s delete=1: the entry goes, the CommandUUID becomes reusable once no enrollment has it).',
+    services: ['commands'], status: 'active',
   },
 ] as const satisfies readonly SettingSpec[];

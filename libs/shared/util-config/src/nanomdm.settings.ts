@@ -22,13 +22,13 @@ export const nanomdmSettings = [
   },
   {
     key: 'ca', flag: '-ca', env: 'ESPALIER_CA', kind: 'path', default: undefined,
-    description: 'PEM file of the root CA certificates that device identity certificates must chain to (required by checkin).',
-    services: ['checkin'], status: 'active',
+    description: 'PEM file of the root CA certificates that device identity certificates must chain to (required by checkin and commands).',
+    services: ['checkin', 'commands'], status: 'active',
   },
   {
     key: 'intermediate', flag: '-intermediate', env: 'ESPALIER_INTERMEDIATE', kind: 'path', default: undefined,
     description: 'PEM file of intermediate certificates used to build device certificate chains.',
-    services: ['checkin'], status: 'active',
+    services: ['checkin', 'commands'], status: 'active',
   },
   // Security: the named header is trusted as the device certificate and Mdm-Signature is ignored.
   // Only safe when the TLS-terminating proxy always overwrites that header; otherwise any client
@@ -36,7 +36,7 @@ export const nanomdmSettings = [
   {
     key: 'certHeader', flag: '-cert-header', env: 'ESPALIER_CERT_HEADER', kind: 'string', default: undefined,
     description: 'HTTP header carrying the client certificate from a TLS-terminating proxy (replaces Mdm-Signature).',
-    services: ['checkin'], status: 'active',
+    services: ['checkin', 'commands'], status: 'active',
   },
   {
     key: 'checkin', flag: '-checkin', env: 'ESPALIER_CHECKIN', kind: 'bool', default: 'false',
@@ -53,7 +53,7 @@ export const nanomdmSettings = [
   {
     key: 'dump', flag: '-dump', env: 'ESPALIER_DUMP', kind: 'bool', default: 'false',
     description: 'Write raw MDM request plists (and some responses) to stdout.',
-    services: ['checkin'], status: 'active',
+    services: ['checkin', 'commands'], status: 'active',
   },
   {
     key: 'disableMdm', flag: '-disable-mdm', env: 'ESPALIER_DISABLE_MDM', kind: 'bool', default: 'false',
@@ -73,7 +73,7 @@ export const nanomdmSettings = [
   {
     key: 'retro', flag: '-retro', env: 'ESPALIER_RETRO', kind: 'bool', default: 'false',
     description: 'Retroactive certificate auth: bind enrollments that have no certificate yet on first contact.',
-    services: ['checkin'], status: 'active',
+    services: ['checkin', 'commands'], status: 'active',
   },
   {
     key: 'dm', flag: '-dm', env: 'ESPALIER_DM', kind: 'url', default: undefined,

@@ -1,0 +1,1 @@
+export const COMMANDS_LIMITS = Symbol('espalier.commands.limits');

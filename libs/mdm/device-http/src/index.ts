@@ -1,0 +1,3 @@
+export { bodyReply, errorReply, send, type DeviceReply } from './http-reply';
+export { PayloadTooLargeError, readBody } from './request-body';
+export { TooLargeError, UnavailableError, unavailableOnError, withTimeout } from './dependency-errors';
