@@ -1,0 +1,242 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import type { Pool } from 'pg';
+import { createEvent, encodeEvent, TOPICS, type CertificateUse, type EspalierEvent } from '@espalier/contracts/events';
+import { createPool, ident, migrateService, withTransaction, type PositionedEvent, type Projection } from '@espalier/shared/data-access-postgres';
+import { SecretBox } from '@espalier/shared/util-crypto';
+import { uuidv7 } from '@espalier/shared/util-ids';
+import { testInfra, uniqueName } from '@espalier/shared/util-testing';
+import { queueTables } from './queue.migrations';
+import { queueProjection } from './queue.projection';
+
+const TOPIC = 'com.apple.mgmt.External.e3b8ceac-1f18-4c8e-8a63-dd17d99435d9';
+const H1 = '11'.repeat(32);
+const H2 = '22'.repeat(32);
+/** Served verbatim, so not text: a binary plist with bytes no string round trip keeps. */
+const PAYLOAD = Buffer.from([...Buffer.from('bplist00'), 0xd1, 0x01, 0x02, 0x00, 0xff, 0x80]);
+const raw = (status: string) => Buffer.from(`<?xml version="1.0"?><plist><dict><key>Status</key><string>${status}</string></dict></plist>`);
+const box = new SecretBox({ keyId: 'queue-test', key: Buffer.alloc(32, 5) });
+
+/** Second n after noon, 2025-06-01: every timestamp comes from the events. */
+const T = (n: number) => new Date(Date.UTC(2025, 5, 1, 12, 0, n)).toISOString();
+const D = (n: number) => new Date(T(n));
+/** Every test uses its own devices and command UUIDs, so no test sees another's rows. */
+const fresh = () => randomUUID().toUpperCase();
+
+// --- given: events as the check-in, api and commands services write them ----------------------
+type On = { dev: string; enr?: string; at: number };
+type Source = 'checkin' | 'commands' | 'api';
+const meta = (on: On, source: Source, causationId: string | null = null) => ({
+  eventId: uuidv7(),
+  occurredAt: T(on.at),
+  enrollmentId: on.enr ?? on.dev,
+  deviceId: on.dev,
+  source,
+  correlationId: 'queue-projection-test',
+  causationId,
+});
+const anonymous = (at: number, source: Source, causationId: string | null = null) => ({ ...meta({ dev: '-', at }, source, causationId), enrollmentId: null, deviceId: null });
+
+const authenticated = (on: On & { cert?: CertificateUse }) =>
+  createEvent('EnrollmentAuthenticated', { enrollmentType: 'Device', udid: on.dev, topic: TOPIC, certificate: on.cert ?? null, raw: raw('Authenticate').toString('base64') }, meta(on, 'checkin'));
+const tokenUpdated = (on: On & { cert?: CertificateUse }) => {
+  const user = on.enr !== undefined && on.enr !== on.dev;
+  const data = { enrollmentType: user ? ('User' as const) : ('Device' as const), parentId: user ? on.dev : null, pushTopic: TOPIC, token: 'c0ffee', pushMagic: 'MAGIC' };
+  return createEvent('TokenUpdated', { ...data, certificate: on.cert ?? null, raw: box.seal(raw('TokenUpdate'), on.enr ?? on.dev) }, meta(on, 'checkin'));
+};
+const dmRequested = (on: On & { cert: CertificateUse }) =>
+  createEvent('DeclarativeManagementRequested', { endpoint: 'tokens', certificate: on.cert, raw: raw('DeclarativeManagement').toString('base64') }, meta(on, 'checkin'));
+const submitted = (at: number, enrollmentIds: string[], commandUuid = fresh()) =>
+  createEvent('CommandSubmitted', { commandUuid, requestType: 'ProfileList', payload: PAYLOAD.toString('base64'), enrollmentIds, noPush: false }, anonymous(at, 'api'));
+type Submission = ReturnType<typeof submitted>;
+const rejected = (submission: Submission, at: number) =>
+  createEvent('CommandRejected', { commandUuid: submission.data.commandUuid, reason: 'unknown-enrollment', detail: 'unknown enrollment ID(s): X', enrollmentIds: submission.data.enrollmentIds }, anonymous(at, 'commands', submission.eventId));
+/** The commands service queues a submission per target; causationId is the submission. */
+const queued = (submission: Submission, on: On) =>
+  createEvent('CommandQueued', { commandUuid: submission.data.commandUuid, requestType: 'ProfileList', noPush: false }, meta(on, 'commands', submission.eventId));
+const delivered = (commandUuid: string, on: On) => createEvent('CommandDelivered', { commandUuid }, meta(on, 'commands'));
+const reported = (status: string, commandUuid: string | null, on: On & { cert?: CertificateUse }) =>
+  createEvent('CommandReported', { commandUuid, status, notNow: status === 'NotNow', raw: raw(status).toString('base64'), certificate: on.cert ?? null }, meta(on, 'commands'));
+
+describe('queue projection against PostgreSQL', () => {
+  let pool: Pool;
+  const schemas: string[] = [];
+  let offset = 0;
+
+  const schema = async (deleteAnswered = false) => {
+    const s = uniqueName('commands_q');
+    schemas.push(s);
+    const projection = queueProjection({ schema: s, deleteAnswered });
+    await migrateService(pool, { schema: s, migrations: [], projections: [projection] });
+    return projection;
+  };
+  /** Applies events as one batch in one transaction, the way ProjectionRunner does (synthetic positions). */
+  const given = async (projection: Projection, ...events: EspalierEvent[]) => {
+    const positioned: PositionedEvent[] = events.map((event) => ({ event, position: { topic: TOPICS.command, partition: 0, offset: String(offset++) } }));
+    await withTransaction(pool, (tx) => projection.apply({ tx, schema: ident(projection.schema) }, positioned));
+  };
+  const rows = async (p: Projection, table: string, where = 'true', params: unknown[] = []) =>
+    (await pool.query(`SELECT * FROM ${ident(p.schema)}.${ident(table)} WHERE ${where} ORDER BY 1, 2`, params)).rows;
+  const entries = (p: Projection, commandUuid: string) => rows(p, 'enrollment_commands', 'command_uuid = $1', [commandUuid]);
+  const entry = async (p: Projection, enrollmentId: string, commandUuid: string) =>
+    (await rows(p, 'enrollment_commands', 'enrollment_id = $1 AND command_uuid = $2', [enrollmentId, commandUuid]))[0];
+  const command = async (p: Projection, submissionId: string) => (await rows(p, 'commands', 'submission_id = $1', [submissionId]))[0];
+
+  before(() => {
+    pool = createPool({ connectionString: testInfra().databaseUrl, applicationName: 'queue-projection-test', max: 4 });
+  });
+  after(async () => {
+    for (const s of schemas) await pool.query(`DROP SCHEMA IF EXISTS ${ident(s)} CASCADE`);
+    await pool.end();
+  });
+
+  describe('submissions (§7.1, §7.3)', () => {
+    it('CommandSubmitted stores the exact payload bytes, undecided; CommandQueued makes the entry and accepts the submission', async () => {
+      const p = await schema();
+      const dev = fresh();
+      const s = submitted(1, [dev]);
+      await given(p, s);
+      assert.deepStrictEqual(await command(p, s.eventId), {
+        submission_id: s.eventId, command_uuid: s.data.commandUuid, request_type: 'ProfileList', payload: PAYLOAD, submitted_at: D(1), accepted: false,
+      });
+
+      const q = queued(s, { dev, at: 2 });
+      await given(p, q);
+      assert.equal((await command(p, s.eventId)).accepted, true);
+      assert.deepStrictEqual(await entries(p, s.data.commandUuid), [
+        {
+          enrollment_id: dev, command_uuid: s.data.commandUuid, device_id: dev, submission_id: s.eventId, queued_at: D(2), queue_seq: q.eventId,
+          delivered_at: null, deliveries: 0, status: null, result: null, reported_at: null, not_now_at: null, not_now_tally: 0,
+        },
+      ]);
+    });
+
+    it("CommandRejected removes its own submission's row and no other", async () => {
+      const p = await schema();
+      const dev = fresh();
+      const refused = submitted(1, [dev]);
+      const other = submitted(2, [dev]);
+      await given(p, refused, other, rejected(refused, 3));
+      assert.equal(await command(p, refused.eventId), undefined);
+      assert.equal((await command(p, other.eventId)).accepted, false);
+    });
+  });
+
+  describe('results, keep mode (§7.2, §7.4)', () => {
+    it('NotNow: first time and tally 1; again: tally 2, first time kept; Acknowledged overwrites status and result, keeps both', async () => {
+      const p = await schema();
+      const dev = fresh();
+      const s = submitted(1, [dev]);
+      const uuid = s.data.commandUuid;
+      await given(p, s, queued(s, { dev, at: 2 }), reported('NotNow', uuid, { dev, at: 3 }));
+      const state = async () => {
+        const e = await entry(p, dev, uuid);
+        return { status: e.status, result: e.result, reported_at: e.reported_at, not_now_at: e.not_now_at, tally: e.not_now_tally, queued_at: e.queued_at };
+      };
+      assert.deepStrictEqual(await state(), { status: 'NotNow', result: raw('NotNow'), reported_at: D(3), not_now_at: D(3), tally: 1, queued_at: D(2) });
+
+      await given(p, reported('NotNow', uuid, { dev, at: 4 }));
+      assert.deepStrictEqual(await state(), { status: 'NotNow', result: raw('NotNow'), reported_at: D(4), not_now_at: D(3), tally: 2, queued_at: D(2) });
+
+      await given(p, reported('Acknowledged', uuid, { dev, at: 5 }));
+      assert.deepStrictEqual(await state(), { status: 'Acknowledged', result: raw('Acknowledged'), reported_at: D(5), not_now_at: D(3), tally: 2, queued_at: D(2) });
+    });
+
+    it('Idle stores nothing; CommandDelivered sets delivered_at and counts deliveries', async () => {
+      const p = await schema();
+      const dev = fresh();
+      const s = submitted(1, [dev]);
+      const uuid = s.data.commandUuid;
+      await given(p, s, queued(s, { dev, at: 2 }), reported('Idle', null, { dev, at: 3 }), delivered(uuid, { dev, at: 3 }));
+      await given(p, reported('Idle', null, { dev, at: 4 }), delivered(uuid, { dev, at: 4 }));
+      const e = await entry(p, dev, uuid);
+      assert.deepStrictEqual([e.status, e.result, e.reported_at, e.delivered_at, e.deliveries], [null, null, null, D(4), 2]);
+      assert.equal((await rows(p, 'enrollment_commands')).length, 1, 'no row for the Idle reports');
+    });
+  });
+
+  describe('delete mode (§7.2 delete=1)', () => {
+    it("an answer keeps only the status, NotNow keeps its result, an answer for an unknown entry stores nothing", async () => {
+      const p = await schema(true);
+      const [dev, other] = [fresh(), fresh()];
+      const s = submitted(1, [dev, other]);
+      const uuid = s.data.commandUuid;
+      await given(p, s, queued(s, { dev, at: 2 }), queued(s, { dev: other, at: 2 }));
+      await given(p, reported('Error', uuid, { dev, at: 3 }), reported('NotNow', uuid, { dev: other, at: 3 }));
+      await given(p, reported('Acknowledged', fresh(), { dev, at: 4 }), reported('Acknowledged', uuid, { dev: fresh(), at: 4 }));
+
+      const answered = await entry(p, dev, uuid);
+      assert.deepStrictEqual([answered.status, answered.result, answered.reported_at], ['Error', null, D(3)]);
+      const notNow = await entry(p, other, uuid);
+      assert.deepStrictEqual([notNow.status, notNow.result, notNow.not_now_tally], ['NotNow', raw('NotNow'), 1]);
+      assert.equal((await rows(p, 'enrollment_commands')).length, 2, 'the unknown command and enrollment left no row');
+    });
+
+    it('a UUID answered everywhere can be queued by a new submission (fresh entry); the same submission queued again changes nothing', async () => {
+      const p = await schema(true);
+      const [dev, other] = [fresh(), fresh()];
+      const first = submitted(1, [dev, other]);
+      const uuid = first.data.commandUuid;
+      await given(p, first, queued(first, { dev, at: 2 }), queued(first, { dev: other, at: 2 }));
+      await given(p, reported('NotNow', uuid, { dev, at: 3 }), delivered(uuid, { dev, at: 3 }), reported('Acknowledged', uuid, { dev, at: 4 }));
+      await given(p, reported('Acknowledged', uuid, { dev: other, at: 4 }));
+
+      const second = submitted(5, [dev], uuid);
+      const requeued = queued(second, { dev, at: 6 });
+      await given(p, second, requeued);
+      const reset = {
+        enrollment_id: dev, command_uuid: uuid, device_id: dev, submission_id: second.eventId, queued_at: D(6), queue_seq: requeued.eventId,
+        delivered_at: null, deliveries: 0, status: null, result: null, reported_at: null, not_now_at: null, not_now_tally: 0,
+      };
+      assert.deepStrictEqual(await entry(p, dev, uuid), reset);
+      assert.equal((await entry(p, other, uuid)).submission_id, first.eventId, 'the other target keeps its answered marker');
+      assert.equal((await command(p, second.eventId)).accepted, true);
+
+      // A restarted enqueue appends the same decision again: it must not move the entry in the queue.
+      await given(p, queued(second, { dev, at: 9 }));
+      assert.deepStrictEqual(await entry(p, dev, uuid), reset);
+    });
+  });
+
+  describe('enrollments, Authenticate and certificates (§6.1, §6.2, §7.5, §8.4)', () => {
+    it('devices.authenticated_at is the latest Authenticate, whatever order they are applied in', async () => {
+      const p = await schema();
+      const [a, b] = [fresh(), fresh()];
+      await given(p, authenticated({ dev: a, at: 3 }), authenticated({ dev: a, at: 7 }));
+      await given(p, authenticated({ dev: b, at: 7 }), authenticated({ dev: b, at: 3 }));
+      assert.deepStrictEqual(await rows(p, 'devices', 'id = ANY($1)', [[a, b]]), [a, b].sort().map((id) => ({ id, authenticated_at: D(7) })));
+    });
+
+    it('TokenUpdated makes the enrollment a queue target (device and user channel), the first time counts', async () => {
+      const p = await schema();
+      const dev = fresh();
+      const user = `${dev}:${fresh()}`;
+      await given(p, tokenUpdated({ dev, at: 1 }), tokenUpdated({ dev, enr: user, at: 2 }), tokenUpdated({ dev, at: 3 }));
+      assert.deepStrictEqual(await rows(p, 'enrollments', 'device_id = $1', [dev]), [
+        { id: dev, device_id: dev, enrolled_at: D(1) },
+        { id: user, device_id: dev, enrolled_at: D(2) },
+      ]);
+    });
+
+    it("'new' and 'retroactive' certificates associate, from check-ins and reports; 'existing' and none do not", async () => {
+      const p = await schema();
+      const [a, b, c] = [fresh(), fresh(), fresh()];
+      await given(
+        p,
+        authenticated({ dev: a, at: 1, cert: { hash: H1, association: 'new' } }),
+        tokenUpdated({ dev: a, at: 2, cert: { hash: H1, association: 'existing' } }),
+        dmRequested({ dev: b, at: 3, cert: { hash: H2, association: 'retroactive' } }),
+        reported('Idle', null, { dev: c, at: 4, cert: { hash: H1, association: 'retroactive' } }),
+        reported('Idle', null, { dev: c, at: 5, cert: { hash: H2, association: 'existing' } }),
+        authenticated({ dev: c, at: 6 }),
+      );
+      const associations = await rows(p, 'cert_associations', 'device_id = ANY($1)', [[a, b, c]]);
+      const expected = [
+        { device_id: a, cert_hash: H1, association: 'new', associated_at: D(1) },
+        { device_id: b, cert_hash: H2, association: 'retroactive', associated_at: D(3) },
+        { device_id: c, cert_hash: H1, association: 'retroactive', associated_at: D(4) },
+      ];
+      assert.deepStrictEqual(associations, expected.sort((x, y) => x.device_id.localeCompare(y.device_id)));
+    });
+  });
