@@ -25,7 +25,8 @@ export interface CommandsHarness extends CheckinHarness {
   decision(submissionId: string, targets: number): Promise<{ queued: EventOf<'CommandQueued'>[]; rejected?: EventOf<'CommandRejected'> }>;
   /** Until the commands service queued the submission to every target (its CommandQueued events are in the log). */
   queued(submitted: Submitted, targets: number): Promise<void>;
-  restartCommands(env?: Record<string, string>): Promise<ServiceProcess>;
+  /** Stops the commands process (SIGTERM: a clean shutdown; SIGKILL: a crash) and starts a new one. */
+  restartCommands(env?: Record<string, string>, signal?: 'SIGTERM' | 'SIGKILL'): Promise<ServiceProcess>;
 }
 
 export async function openCommandsHarness(commandsEnv: Record<string, string> = {}): Promise<CommandsHarness> {
@@ -76,8 +77,8 @@ export async function openCommandsHarness(commandsEnv: Record<string, string> = 
       const { rejected } = await h.decision(submitted.submissionId, targets);
       if (rejected) throw new Error(`submission ${submitted.submissionId} was rejected: ${rejected.data.reason}: ${rejected.data.detail}`);
     },
-    async restartCommands(env: Record<string, string> = commandsEnv) {
-      h.commands.child.kill('SIGTERM');
+    async restartCommands(env: Record<string, string> = commandsEnv, signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM') {
+      h.commands.child.kill(signal);
       await h.commands.exited;
       h.commands = await base.startService('commands', env);
       return h.commands;

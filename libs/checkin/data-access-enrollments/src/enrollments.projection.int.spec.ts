@@ -281,6 +281,27 @@ describe('enrollments projection against PostgreSQL', () => {
       assert.deepStrictEqual(e.map((r) => [r.id, r.last_seen_at]), [[DEV, D(10)]]);
     });
 
+    it('every command report (Idle too) touches last_seen (§6.9); a -retro report records its association (§8.4)', async () => {
+      const s = await fresh();
+      const report = (on: On & { status: string }) =>
+        createEvent(
+          'CommandReported',
+          { commandUuid: on.status === 'Idle' ? null : 'CMD-1', status: on.status, notNow: false, raw: RAW.toString('base64'), certificate: certOf(on, existing()) },
+          { ...meta(on), source: 'commands' as const },
+        );
+      await given(s, authenticated({ at: 1 }), tokenUpdated({ at: 2 }), report({ at: 5, status: 'Idle' }));
+      assert.deepStrictEqual((await row(s, 'enrollments', DEV)).last_seen_at, D(5));
+      await given(s, report({ at: 6, status: 'Acknowledged', cert: { hash: H2, association: 'retroactive' } }));
+      assert.deepStrictEqual((await row(s, 'enrollments', DEV)).last_seen_at, D(6));
+      assert.deepStrictEqual(
+        (await associations(s)).map((a) => [a.cert_hash, a.association]),
+        [
+          [H1, 'new'],
+          [H2, 'retroactive'],
+        ],
+      );
+    });
+
     it('ignores events it does not handle', async () => {
       const s = await fresh();
       const foreign = { ...meta({ at: 2 }), type: 'PushSent', version: 1, data: {} } as unknown as EspalierEvent;

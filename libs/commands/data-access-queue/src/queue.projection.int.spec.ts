@@ -240,3 +240,135 @@ describe('queue projection against PostgreSQL', () => {
       assert.deepStrictEqual(associations, expected.sort((x, y) => x.device_id.localeCompare(y.device_id)));
     });
   });
+
+  describe('redelivery and batching', () => {
+    it('the same events applied twice leave the same rows, except the per-event NotNow and delivery counters', async () => {
+      const p = await schema();
+      const dev = fresh();
+      const s = submitted(3, [dev]);
+      const refused = submitted(3, [dev]);
+      const uuid = s.data.commandUuid;
+      const batch = [
+        authenticated({ dev, at: 1, cert: { hash: H1, association: 'new' } }),
+        tokenUpdated({ dev, at: 2 }),
+        s,
+        refused,
+        rejected(refused, 4),
+        queued(s, { dev, at: 4 }),
+        delivered(uuid, { dev, at: 5 }),
+        reported('NotNow', uuid, { dev, at: 6, cert: { hash: H2, association: 'retroactive' } }),
+        delivered(uuid, { dev, at: 7 }),
+        reported('Acknowledged', uuid, { dev, at: 8 }),
+      ];
+      const snapshot = async () => Object.fromEntries(await Promise.all(queueTables.map(async (t) => [t, await rows(p, t)] as const)));
+      await given(p, ...batch);
+      const once = await snapshot();
+      await given(p, ...batch);
+      const twice = await snapshot();
+
+      // NanoMDM counts every NotNow and the projection every delivery, so a
+      // counter cannot tell a redelivered event from a new one. Redelivery is
+      // harmless only because ProjectionRunner stores the checkpoint in the
+      // batch's transaction and skips a batch it already applied.
+      const [entryOnce] = once.enrollment_commands;
+      assert.deepStrictEqual(twice, {
+        ...once,
+        enrollment_commands: [{ ...entryOnce, not_now_tally: 2, deliveries: 4 }],
+      });
+      assert.deepStrictEqual([entryOnce.not_now_tally, entryOnce.deliveries, entryOnce.not_now_at], [1, 2, D(6)]);
+    });
+
+    it('two CommandQueued for one entry in a batch do not fail, and the first stands, as it does across two batches', async () => {
+      const p = await schema();
+      const [dev, other] = [fresh(), fresh()];
+      const s = submitted(1, [dev, other]);
+      const [first, again] = [queued(s, { dev, at: 2 }), queued(s, { dev, at: 3 })];
+      await given(p, s, first, again);
+      const [otherFirst, otherAgain] = [queued(s, { dev: other, at: 2 }), queued(s, { dev: other, at: 3 })];
+      await given(p, otherFirst);
+      await given(p, otherAgain);
+
+      const position = async (id: string) => {
+        const e = await entry(p, id, s.data.commandUuid);
+        return [e.queued_at, e.queue_seq];
+      };
+      assert.deepStrictEqual(await position(dev), [D(2), first.eventId]);
+      assert.deepStrictEqual(await position(other), [D(2), otherFirst.eventId]);
+    });
+  });
+
+  describe('replay (rebuild from offset 0)', () => {
+    /**
+     * A small life of two devices (one with a user channel), in causal order.
+     * Delete mode adds a UUID reused after both its targets answered.
+     */
+    const history = (deleteAnswered: boolean): EspalierEvent[] => {
+      const [a, b] = [fresh(), fresh()];
+      const ua = `${a}:${fresh()}`;
+      const s1 = submitted(3, [a, ua, b]);
+      const s2 = submitted(3, [a, 'UNKNOWN']);
+      const s3 = submitted(5, [a, b]);
+      const s4 = submitted(11, [a, b]);
+      const s5 = submitted(14, [a], s3.data.commandUuid);
+      return [
+        authenticated({ dev: a, at: 1, cert: { hash: H1, association: 'new' } }),
+        authenticated({ dev: b, at: 1, cert: { hash: H2, association: 'new' } }),
+        tokenUpdated({ dev: a, at: 2 }),
+        tokenUpdated({ dev: a, enr: ua, at: 2 }),
+        tokenUpdated({ dev: b, at: 2 }),
+        s1,
+        s2,
+        ...[a, ua, b].map((id) => queued(s1, { dev: id === b ? b : a, enr: id, at: 4 })),
+        rejected(s2, 4),
+        s3,
+        queued(s3, { dev: a, at: 6 }),
+        queued(s3, { dev: b, at: 6 }),
+        reported('Idle', null, { dev: a, at: 7 }),
+        delivered(s1.data.commandUuid, { dev: a, at: 7 }),
+        reported('NotNow', s1.data.commandUuid, { dev: a, at: 8 }),
+        delivered(s3.data.commandUuid, { dev: a, at: 8 }),
+        reported('Acknowledged', s3.data.commandUuid, { dev: a, at: 9 }),
+        reported('Error', s3.data.commandUuid, { dev: b, at: 9 }),
+        authenticated({ dev: a, at: 10, cert: { hash: H1, association: 'existing' } }),
+        s4,
+        queued(s4, { dev: a, at: 12 }),
+        queued(s4, { dev: b, at: 12 }),
+        reported('Acknowledged', s1.data.commandUuid, { dev: b, at: 13, cert: { hash: '33'.repeat(32), association: 'retroactive' } }),
+        ...(deleteAnswered ? [s5, queued(s5, { dev: a, at: 15 })] : []),
+      ];
+    };
+    /** Kafka orders events only within a partition: a topic and a key (different keys may share one, or not). */
+    const partitionsOf = (events: EspalierEvent[]) => {
+      const partitions = new Map<string, EspalierEvent[]>();
+      for (const e of events) {
+        const { topic, key } = encodeEvent(e);
+        partitions.set(`${topic}/${key}`, [...(partitions.get(`${topic}/${key}`) ?? []), e]);
+      }
+      return [...partitions.values()];
+    };
+    const roundRobin = (partitions: EspalierEvent[][]) =>
+      Array.from({ length: Math.max(...partitions.map((p) => p.length)) }, (_, i) => partitions.flatMap((p) => (i < p.length ? [p[i]] : []))).flat();
+
+    for (const deleteAnswered of [false, true]) {
+      it(`${deleteAnswered ? 'delete' : 'keep'} mode: live order and two cross-partition interleavings give identical tables`, async () => {
+        const events = history(deleteAnswered);
+        const partitions = partitionsOf(events);
+        const live = await schema(deleteAnswered);
+        for (const e of events) await given(live, e);
+        // Each partition in one batch, the last-seen first: the command-UUID partitions (submissions)
+        // come after the device partitions that queue them, and Authenticate after everything.
+        const reversed = await schema(deleteAnswered);
+        for (const part of [...partitions].reverse()) await given(reversed, ...part);
+        const alternating = await schema(deleteAnswered);
+        for (const e of roundRobin(partitions)) await given(alternating, e);
+
+        for (const table of queueTables) {
+          const expected = await rows(live, table);
+          assert.ok(expected.length > 0, `${table} has rows`);
+          assert.deepStrictEqual(await rows(reversed, table), expected, `${table}: partitions in reverse`);
+          assert.deepStrictEqual(await rows(alternating, table), expected, `${table}: partitions round robin`);
+        }
+      });
+    }
+  });
+});

@@ -46,9 +46,15 @@ const tokenUpdated: Apply<'TokenUpdated'> = async (tx, s, e) => {
 
 const certified = (tx: Tx, s: string, e: EspalierEvent) => associate(tx, s, e as Certified);
 
+/**
+ * Its CommandQueued events are keyed by device, so on other partitions: live
+ * they always come later (the decision reads this row), but a rebuild may
+ * apply them first, and then they have already marked the submission accepted.
+ */
 const submitted: Apply<'CommandSubmitted'> = (tx, s, e) =>
   tx.query(
-    `INSERT INTO ${s}.commands (submission_id, command_uuid, request_type, payload, submitted_at) VALUES ($1, $2, $3, $4, $5)
+    `INSERT INTO ${s}.commands (submission_id, command_uuid, request_type, payload, submitted_at, accepted)
+     VALUES ($1, $2, $3, $4, $5, EXISTS (SELECT 1 FROM ${s}.enrollment_commands WHERE command_uuid = $2 AND submission_id = $1))
      ON CONFLICT (submission_id) DO NOTHING`,
     [e.eventId, e.data.commandUuid, e.data.requestType, Buffer.from(e.data.payload, 'base64'), e.occurredAt],
   );
@@ -110,7 +116,13 @@ function reported(deleteAnswered: boolean): Apply<'CommandReported'> {
  * entry; the same submission queued again changes nothing.
  */
 async function queued(tx: Tx, s: string, events: readonly EventOf<'CommandQueued'>[]): Promise<void> {
-  const unique = [...new Map(events.map((e) => [`${e.enrollmentId}\u0000${e.data.commandUuid}`, e])).values()];
+  // The first of two for one entry stands, as it does when they fall in separate batches.
+  const first = new Map<string, EventOf<'CommandQueued'>>();
+  for (const e of events) {
+    const key = `${e.enrollmentId}\u0000${e.data.commandUuid}`;
+    if (!first.has(key)) first.set(key, e);
+  }
+  const unique = [...first.values()];
   const submissionOf = (e: EventOf<'CommandQueued'>) => e.causationId ?? e.eventId;
   await tx.query(
     `INSERT INTO ${s}.enrollment_commands AS q (enrollment_id, command_uuid, device_id, submission_id, queued_at, queue_seq)

@@ -22,7 +22,10 @@ describe('event catalog', () => {
     const versions = Object.fromEntries(eventDefinitions.map((d) => [d.type, d.version]));
     assert.deepEqual(
       Object.entries(versions).filter(([, v]) => v !== 1),
-      [['UserAuthenticated', 2]],
+      [
+        ['UserAuthenticated', 2],
+        ['CommandReported', 2],
+      ],
     );
     for (const definition of eventDefinitions) assert.equal(definition.upcastFrom.length, definition.version - 1, definition.type);
   });
@@ -33,6 +36,14 @@ describe('event catalog', () => {
     const decoded = decodeEvent({ value: JSON.stringify({ ...v1, data: dataV1 }), headers: { 'espalier-type': 'UserAuthenticated', 'espalier-version': '1' } });
     assert.equal(decoded.version, 2);
     assert.equal((decoded.data as { stored: boolean }).stored, true);
+  });
+
+  it('upcasts a CommandReported v1 to v2 with no certificate: such reports made no association', () => {
+    const v1 = { ...buildEvent('CommandReported'), version: 1 } as Record<string, unknown>;
+    const { certificate: _dropped, ...dataV1 } = v1.data as Record<string, unknown>;
+    const decoded = decodeEvent({ value: JSON.stringify({ ...v1, data: dataV1 }), headers: { 'espalier-type': 'CommandReported', 'espalier-version': '1' } });
+    assert.equal(decoded.version, 2);
+    assert.equal((decoded.data as { certificate: unknown }).certificate, null);
   });
 
   describe('round trip', () => {

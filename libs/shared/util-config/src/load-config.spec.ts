@@ -125,7 +125,7 @@ describe('loadConfig', () => {
     assert.deepEqual(errors(['-push-wait', '3s'], {}, 'push'), [
       '-push-wait (ESPALIER_PUSH_WAIT) is not a setting of the push service (it is read by: api)',
     ]);
-    assert.deepEqual(errors(['-ca', '/ca.pem'], {}, 'api'), ['-ca (ESPALIER_CA) is not a setting of the api service (it is read by: checkin)']);
+    assert.deepEqual(errors(['-ca', '/ca.pem'], {}, 'api'), ['-ca (ESPALIER_CA) is not a setting of the api service (it is read by: checkin, commands)']);
   });
 
   it("leaves another service's environment variables alone: one environment is often shared by all services", () => {

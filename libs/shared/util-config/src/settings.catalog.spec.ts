@@ -42,7 +42,6 @@ describe('settings catalog', () => {
 
   it('marks unbuilt features with their issue and the rest active', () => {
     const planned: Record<number, string[]> = {
-      4: ['-retention-results'],
       5: ['-apns-url'],
       6: ['-api', '-migration', '-escrow-key-unlock-url', '-push-wait'],
       7: ['-webhook-url', '-webhook-hmac-key'],
@@ -55,7 +54,7 @@ describe('settings catalog', () => {
     assert.deepEqual(active, [
       '-auth-proxy-url', '-body-limit', '-ca', '-catch-up-timeout', '-cert-header', '-checkin', '-consumer-max-attempts',
       '-database-url', '-debug', '-dm', '-dm-recv-hmac-key', '-dm-send-hmac-key', '-dump', '-intermediate', '-kafka-brokers',
-      '-kafka-client-id', '-kafka-partitions', '-kafka-provision', '-listen', '-log-level', '-migrate', '-retro',
+      '-kafka-client-id', '-kafka-partitions', '-kafka-provision', '-listen', '-log-level', '-migrate', '-retention-results', '-retro',
       '-secret-key', '-secret-key-id', '-shutdown-timeout', '-ua-zl-dc', '-version',
     ]);
   });
