@@ -151,10 +151,12 @@ describe('docker-compose.yml: Espalier services', () => {
     assert.match(first.DATABASE_URL, /^postgres:\/\/espalier:espalier@postgres:5432\/espalier$/);
   });
 
-  it('gives checkin the device CA from a read-only mount', () => {
-    const checkin = services.checkin as { volumes?: string[] };
-    assert.equal(env(services.checkin).ESPALIER_CA, '/etc/espalier/ca.pem');
-    assert.ok(checkin.volumes?.includes('./deploy/ca:/etc/espalier:ro'));
+  it('gives checkin and commands (both authenticate devices) the device CA from a read-only mount', () => {
+    for (const name of ['checkin', 'commands']) {
+      const service = services[name] as { volumes?: string[] };
+      assert.equal(env(services[name]).ESPALIER_CA, '/etc/espalier/ca.pem', name);
+      assert.ok(service.volumes?.includes('./deploy/ca:/etc/espalier:ro'), name);
+    }
   });
 
   it('sets only settings from the catalog, each active and read by that service', () => {

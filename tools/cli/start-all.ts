@@ -125,7 +125,7 @@ function proxy(req: http.IncomingMessage, res: http.ServerResponse): void {
 function main(): void {
   const listen = listenAddress();
   const ca = deviceCa();
-  services = startServices({ ...infraEnv(), ESPALIER_SECRET_KEY: secretKey() }, { checkin: { ESPALIER_CA: ca } });
+  services = startServices({ ...infraEnv(), ESPALIER_SECRET_KEY: secretKey() }, { checkin: { ESPALIER_CA: ca }, commands: { ESPALIER_CA: ca } });
   front = http.createServer(proxy);
   front.listen(listen.port, listen.host, () => say(`listening on ${listen.host}:${listen.port}; services on 127.0.0.1:9001–9004 (${SERVICES.join(', ')})`));
   process.on('SIGINT', () => void stop(0));

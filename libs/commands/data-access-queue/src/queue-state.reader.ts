@@ -78,9 +78,9 @@ export class QueueStateReader {
    */
   async submissionState(submissionId: string, commandUuid: string, deleteAnswered: boolean): Promise<SubmissionRow> {
     const s = this.s;
-    const { rows } = await this.pool.query<{ stored: boolean; accepted: boolean | null; taken: boolean }>(
+    const { rows } = await this.pool.query<{ stored: boolean; accepted: boolean; taken: boolean }>(
       `SELECT EXISTS (SELECT 1 FROM ${s}.commands WHERE submission_id = $1) AS stored,
-              (SELECT accepted FROM ${s}.commands WHERE submission_id = $1) AS accepted,
+              EXISTS (SELECT 1 FROM ${s}.accepted_submissions WHERE submission_id = $1) AS accepted,
               EXISTS (SELECT 1 FROM ${s}.enrollment_commands
                        WHERE command_uuid = $2 AND submission_id <> $1 AND queued_at IS NOT NULL
                          AND (NOT $3::boolean OR status IS NULL OR status = 'NotNow')) AS taken`,

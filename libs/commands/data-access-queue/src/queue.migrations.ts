@@ -39,8 +39,13 @@ export const queueMigrations: Migration[] = [
         command_uuid text NOT NULL,
         request_type text NOT NULL,
         payload bytea NOT NULL,
-        submitted_at timestamptz NOT NULL,
-        accepted boolean NOT NULL DEFAULT false
+        submitted_at timestamptz NOT NULL
+      );
+      -- Submissions with at least one CommandQueued: a restarted enqueue keeps their acceptance.
+      -- Its own insert-only table (not a flag on commands), because CommandQueued events sit on
+      -- device partitions and a rebuild may apply them before or after their submission.
+      CREATE TABLE ${s}.accepted_submissions (
+        submission_id text PRIMARY KEY
       );
       CREATE TABLE ${s}.enrollment_commands (
         enrollment_id text NOT NULL,
@@ -65,4 +70,4 @@ export const queueMigrations: Migration[] = [
   },
 ];
 
-export const queueTables = ['devices', 'enrollments', 'cert_associations', 'commands', 'enrollment_commands'];
+export const queueTables = ['devices', 'enrollments', 'cert_associations', 'commands', 'accepted_submissions', 'enrollment_commands'];

@@ -46,15 +46,9 @@ const tokenUpdated: Apply<'TokenUpdated'> = async (tx, s, e) => {
 
 const certified = (tx: Tx, s: string, e: EspalierEvent) => associate(tx, s, e as Certified);
 
-/**
- * Its CommandQueued events are keyed by device, so on other partitions: live
- * they always come later (the decision reads this row), but a rebuild may
- * apply them first, and then they have already marked the submission accepted.
- */
 const submitted: Apply<'CommandSubmitted'> = (tx, s, e) =>
   tx.query(
-    `INSERT INTO ${s}.commands (submission_id, command_uuid, request_type, payload, submitted_at, accepted)
-     VALUES ($1, $2, $3, $4, $5, EXISTS (SELECT 1 FROM ${s}.enrollment_commands WHERE command_uuid = $2 AND submission_id = $1))
+    `INSERT INTO ${s}.commands (submission_id, command_uuid, request_type, payload, submitted_at) VALUES ($1, $2, $3, $4, $5)
      ON CONFLICT (submission_id) DO NOTHING`,
     [e.eventId, e.data.commandUuid, e.data.requestType, Buffer.from(e.data.payload, 'base64'), e.occurredAt],
   );
@@ -140,7 +134,10 @@ async function queued(tx: Tx, s: string, events: readonly EventOf<'CommandQueued
       unique.map((e) => e.eventId),
     ],
   );
-  await tx.query(`UPDATE ${s}.commands SET accepted = true WHERE submission_id = ANY($1::text[]) AND NOT accepted`, [[...new Set(unique.map(submissionOf))]]);
+  // Insert-only, so it does not matter whether the submission (another partition) was applied yet.
+  await tx.query(`INSERT INTO ${s}.accepted_submissions (submission_id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING`, [
+    [...new Set(unique.map(submissionOf))],
+  ]);
 }
 
 /** The commands service's projection over mdm.enrollment (who may be served) and mdm.command (queues and results). */
