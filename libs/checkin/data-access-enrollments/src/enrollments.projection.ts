@@ -12,7 +12,11 @@ async function associate(tx: Tx, s: string, e: EspalierEvent & { data: { certifi
   const cert = e.data.certificate;
   if (!cert || cert.association === 'existing') return;
   await tx.query(
-    `INSERT INTO ${s}.cert_associations (device_id, cert_hash, association, associated_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+    // The earliest association wins: check-ins and reports (two topics) can both associate, and a
+    // rebuild may apply them in either order.
+    `INSERT INTO ${s}.cert_associations AS a (device_id, cert_hash, association, associated_at) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (device_id, cert_hash) DO UPDATE SET association = excluded.association, associated_at = excluded.associated_at
+     WHERE excluded.associated_at < a.associated_at`,
     [e.deviceId, cert.hash, cert.association, e.occurredAt],
   );
 }
