@@ -17,6 +17,7 @@ describe('the four services as processes', () => {
   /** What each service needs beyond the broker and the database. */
   const own: Record<string, Record<string, string>> = {
     checkin: { ESPALIER_CA: caPath, ESPALIER_SECRET_KEY: randomBytes(32).toString('base64') },
+    commands: { ESPALIER_CA: caPath },
   };
 
   it('start, migrate their own schema, answer /healthz and /readyz, and stop cleanly on SIGTERM', async () => {
@@ -69,6 +70,12 @@ describe('the four services as processes', () => {
     const noKey = await startService('checkin', { ...env, ESPALIER_CA: caPath });
     assert.equal((await noKey.exited).code, 1);
     assert.match(noKey.output(), /needs -secret-key \(ESPALIER_SECRET_KEY\)/);
+  });
+
+  it('refuses to start commands without -ca: reports are authenticated like check-ins', async () => {
+    const noCa = await startService('commands', env);
+    assert.equal((await noCa.exited).code, 1);
+    assert.match(noCa.output(), /commands: must supply the CA certificate path \(-ca \/ ESPALIER_CA\)/);
   });
 
   it('fails start-up with a clear error when the database is down', async () => {

@@ -10,6 +10,12 @@ export interface BatchContext {
   heartbeat(): Promise<void>;
   /** False once stop() was requested: a handler may end early, the batch is then redelivered. */
   isRunning(): boolean;
+  /**
+   * Rewinds this batch's partition: the batch counts as not handled and
+   * records from `offset` are delivered next. For a consumer whose own
+   * checkpoint (e.g. a projection's, in its database) is behind the group's.
+   */
+  seek?(offset: string): void;
 }
 
 export interface LogSubscription {
@@ -23,6 +29,13 @@ export interface LogSubscription {
    * means "not applied": the batch is delivered again.
    */
   handleBatch(batch: ConsumedBatch, ctx: BatchContext): Promise<void>;
+  /**
+   * Where to start each newly assigned partition, when the subscriber keeps
+   * its own position (a projection's checkpoint in its database, which is
+   * the truth: the group's committed offsets may be ahead of a restored or
+   * rebuilt database, or behind it). Offsets are those of the next record.
+   */
+  startOffsets?(topic: string, partitions: readonly number[]): Promise<ReadonlyMap<number, string>>;
 }
 
 export interface LogConsumer {

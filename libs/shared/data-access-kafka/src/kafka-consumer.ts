@@ -47,6 +47,7 @@ export class KafkaLogConsumer implements LogConsumer {
     });
     this.consumer = consumer;
     const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+    consumer.on(consumer.events.GROUP_JOIN, (event) => void this.seekToStart(consumer, event.payload.memberAssignment));
     await consumer.connect();
     await consumer.subscribe({ topics: [...this.subscription.topics], fromBeginning: this.subscription.fromBeginning });
     await consumer.run({
@@ -79,15 +80,38 @@ export class KafkaLogConsumer implements LogConsumer {
     await consumer.disconnect();
   }
 
+  /** After each (re)assignment: start where the subscriber says it is, not where the group committed. */
+  private async seekToStart(consumer: Consumer, assignment: Record<string, number[]>): Promise<void> {
+    const startOffsets = this.subscription.startOffsets;
+    if (!startOffsets) return;
+    for (const [topic, partitions] of Object.entries(assignment)) {
+      try {
+        const offsets = await startOffsets.call(this.subscription, topic, partitions);
+        for (const [partition, offset] of offsets) if (this.consumer === consumer) consumer.seek({ topic, partition, offset });
+      } catch (error) {
+        // Not fatal: a batch that does not follow the subscriber's position is caught when it arrives.
+        this.logger.warn({ err: error, group: this.subscription.groupId, topic }, 'consuming: could not read the start offsets after an assignment');
+      }
+    }
+  }
+
   private async eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, heartbeat, isRunning, isStale, resolveOffset, commitOffsetsIfNecessary } = payload;
     if (batch.messages.length === 0 || isStale()) return;
     const records = batch.messages.map((m) => toRecord(batch.topic, batch.partition, m));
     const last = records[records.length - 1].offset;
+    let rewound = false;
     try {
       await this.subscription.handleBatch(
         { topic: batch.topic, partition: batch.partition, records },
-        { heartbeat, isRunning: () => isRunning() && !isStale() },
+        {
+          heartbeat,
+          isRunning: () => isRunning() && !isStale(),
+          seek: (offset) => {
+            rewound = true;
+            this.consumer?.seek({ topic: batch.topic, partition: batch.partition, offset });
+          },
+        },
       );
     } catch (error) {
       this.logger.error(
@@ -96,6 +120,7 @@ export class KafkaLogConsumer implements LogConsumer {
       );
       throw error;
     }
+    if (rewound) return;
     resolveOffset(last);
     this.resolved.set(`${batch.topic}/${batch.partition}`, { topic: batch.topic, partition: batch.partition, offset: nextOffset(last) });
     await commitOffsetsIfNecessary();

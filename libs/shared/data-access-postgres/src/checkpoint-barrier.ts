@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Pool } from 'pg';
 import type { LogPosition } from '@espalier/contracts/event-log';
-import { ident } from './sql';
+import { readCheckpoint } from './checkpoints';
 
 export class CatchUpTimeoutError extends Error {
   override readonly name = 'CatchUpTimeoutError';
@@ -45,7 +45,7 @@ export class CheckpointBarrier {
     const deadline = Date.now() + timeoutMs;
     try {
       while (!done) {
-        const applied = await this.checkpoint(schema, projection, position);
+        const applied = await readCheckpoint(this.pool, schema, projection, position.topic, position.partition);
         this.remember(channel, applied);
         if (applied >= target) return;
         const left = deadline - Date.now();
@@ -66,13 +66,7 @@ export class CheckpointBarrier {
     if (offset > (this.known.get(channel) ?? -1n)) this.known.set(channel, offset);
   }
 
-  private async checkpoint(schema: string, projection: string, position: LogPosition): Promise<bigint> {
-    const { rows } = await this.pool.query<{ offset: string }>(
-      `SELECT "offset" FROM ${ident(schema)}.projection_checkpoints WHERE projection = $1 AND topic = $2 AND partition = $3`,
-      [projection, position.topic, position.partition],
-    );
-    return rows.length === 0 ? -1n : BigInt(rows[0].offset);
-  }
+
 }
 
 function sleep(ms: number): Promise<void> {

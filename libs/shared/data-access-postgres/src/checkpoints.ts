@@ -53,3 +53,12 @@ export async function readCheckpoints(db: Pool | Tx, schema: string, projection:
   );
   return rows.map((r) => ({ topic: r.topic, partition: r.partition, offset: String(r.offset) }));
 }
+
+/** The checkpoint of one partition without locking it; -1 when nothing was applied. */
+export async function readCheckpoint(db: Pool | Tx, schema: string, projection: string, topic: string, partition: number): Promise<bigint> {
+  const { rows } = await db.query<{ offset: string }>(
+    `SELECT "offset" FROM ${ident(schema)}.projection_checkpoints WHERE projection = $1 AND topic = $2 AND partition = $3`,
+    [projection, topic, partition],
+  );
+  return rows.length === 0 ? -1n : BigInt(rows[0].offset);
+}

@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import type { BatchContext, ConsumedBatch, ConsumedRecord, EventLog, LogConsumer } from '@espalier/contracts/event-log';
 import { decodeEvent, type EspalierEvent } from '@espalier/contracts/events';
-import { lockCheckpoint, storeCheckpoint } from './checkpoints';
+import { lockCheckpoint, readCheckpoint, readCheckpoints, storeCheckpoint } from './checkpoints';
 import type { CheckpointBarrier } from './checkpoint-barrier';
 import { deadLetterRecord } from './dead-letter';
 import { consumerGroupOf, type PositionedEvent, type Projection } from './projection';
@@ -57,6 +57,8 @@ interface Candidate<E> {
 export class ProjectionRunner<E = EspalierEvent> {
   readonly stats: RunnerStats = { applied: 0, alreadyApplied: 0, deadLettered: 0, skippedPoison: 0 };
   private consumer: LogConsumer | null = null;
+  private readonly rewoundTo = new Map<string, bigint>();
+  private readonly nextExpected = new Map<string, bigint>();
   private readonly schema: string;
   private readonly decode: NonNullable<ProjectionRunnerDeps<E>['decode']>;
   private readonly clock: () => Date;
@@ -81,6 +83,7 @@ export class ProjectionRunner<E = EspalierEvent> {
       topics: this.projection.topics,
       fromBeginning: true,
       handleBatch: (batch, ctx) => this.handleBatch(batch, ctx),
+      startOffsets: (topic, partitions) => this.startOffsets(topic, partitions),
     });
     await this.consumer.start();
   }
@@ -92,10 +95,11 @@ export class ProjectionRunner<E = EspalierEvent> {
   }
 
   /** One partition batch; public so tests can re-deliver a batch by hand. */
-  async handleBatch(batch: ConsumedBatch, _ctx?: BatchContext): Promise<void> {
+  async handleBatch(batch: ConsumedBatch, ctx?: BatchContext): Promise<void> {
     const until = this.options.until?.get(`${batch.topic}/${batch.partition}`);
     const records = batch.records.filter((r) => (this.options.until ? until !== undefined && BigInt(r.offset) <= until : true));
     if (records.length === 0) return;
+    if (await this.rewoundToCheckpoint(batch, records[0], ctx)) return;
     const candidates = records.map((record) => this.decodeRecord(record));
     const last = BigInt(records[records.length - 1].offset);
     const fastPath = candidates.every((c) => c.event !== undefined);
@@ -110,6 +114,36 @@ export class ProjectionRunner<E = EspalierEvent> {
     }
     await this.inTransaction(batch, last, candidates, (tx, fresh) => this.applyOneByOne(tx, fresh));
     this.applied(batch, last);
+  }
+
+  /** The next offset to apply per partition, from the checkpoints this projection committed with its rows. */
+  private async startOffsets(topic: string, partitions: readonly number[]): Promise<Map<number, string>> {
+    const stored = new Map((await readCheckpoints(this.deps.pool, this.schema, this.projection.name)).filter((c) => c.topic === topic).map((c) => [c.partition, BigInt(c.offset)]));
+    return new Map(partitions.map((p) => [p, ((stored.get(p) ?? -1n) + 1n).toString()]));
+  }
+
+  /**
+   * The database checkpoint is the truth, not the group's committed offset:
+   * if the tables are behind the group (the schema was restored from a
+   * backup, or dropped and migrated again), rewind to the first event not
+   * applied instead of skipping events. Once per gap: if the log no longer
+   * has those offsets, applying from where it starts is all that can be done.
+   */
+  private async rewoundToCheckpoint(batch: ConsumedBatch, first: ConsumedRecord, ctx?: BatchContext): Promise<boolean> {
+    if (!ctx?.seek || this.options.until) return false;
+    const tp = `${batch.topic}/${batch.partition}`;
+    // Batches that follow the one this runner applied need no look: only the first after a (re)assignment.
+    if (this.nextExpected.get(tp) === BigInt(first.offset)) return false;
+    const checkpoint = await readCheckpoint(this.deps.pool, this.schema, this.projection.name, batch.topic, batch.partition);
+    const next = checkpoint + 1n;
+    if (BigInt(first.offset) <= next || this.rewoundTo.get(tp) === next) return false;
+    this.rewoundTo.set(tp, next);
+    this.deps.logger.warn(
+      { projection: this.projection.name, topic: batch.topic, partition: batch.partition, offset: first.offset, checkpoint: checkpoint.toString() },
+      'projecting: tables are behind the consumer group, rewinding to the checkpoint',
+    );
+    ctx.seek(next.toString());
+    return true;
   }
 
   private decodeRecord(record: ConsumedRecord): Candidate<E> {
@@ -185,6 +219,7 @@ export class ProjectionRunner<E = EspalierEvent> {
   }
 
   private applied(batch: ConsumedBatch, last: bigint): void {
+    this.nextExpected.set(`${batch.topic}/${batch.partition}`, last + 1n);
     this.deps.barrier?.notifyApplied(this.schema, this.projection.name, batch.topic, batch.partition, last);
   }
 
