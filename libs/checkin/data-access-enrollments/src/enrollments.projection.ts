@@ -1,5 +1,6 @@
 import type { EspalierEvent, EventOf } from '@espalier/contracts/events';
-import { TOPICS } from '@espalier/contracts/events';
+import { TOPICS, type CertificateUse } from '@espalier/contracts/events';
+import { recordCertAssociation } from '@espalier/mdm/data-access-cert-auth';
 import type { Projection, Tx } from '@espalier/shared/data-access-postgres';
 import { enrollmentsMigrations, enrollmentsTables } from './enrollments.migrations';
 
@@ -7,18 +8,8 @@ export const ENROLLMENTS_PROJECTION = 'checkin.enrollments';
 
 type Apply<T extends EspalierEvent['type']> = (tx: Tx, s: string, e: EventOf<T>) => Promise<unknown>;
 
-/** Records the association a check-in made (§8.4): `new` and `retroactive` add the pair. */
-async function associate(tx: Tx, s: string, e: EspalierEvent & { data: { certificate: { hash: string; association: string } | null } }) {
-  const cert = e.data.certificate;
-  if (!cert || cert.association === 'existing') return;
-  await tx.query(
-    // The earliest association wins: check-ins and reports (two topics) can both associate, and a
-    // rebuild may apply them in either order.
-    `INSERT INTO ${s}.cert_associations AS a (device_id, cert_hash, association, associated_at) VALUES ($1, $2, $3, $4)
-     ON CONFLICT (device_id, cert_hash) DO UPDATE SET association = excluded.association, associated_at = excluded.associated_at
-     WHERE excluded.associated_at < a.associated_at`,
-    [e.deviceId, cert.hash, cert.association, e.occurredAt],
-  );
+function associate(tx: Tx, s: string, e: EspalierEvent & { deviceId: string; data: { certificate: CertificateUse } }): Promise<void> {
+  return recordCertAssociation(tx, s, { deviceId: e.deviceId, certificate: e.data.certificate, at: e.occurredAt });
 }
 
 /** Disable (§6.1, §6.3): the device and its user channels, tally 0; last seen only where it was enabled. */

@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { Pool } from 'pg';
 import type { EventLog } from '@espalier/contracts/event-log';
 import { CHECKPOINT_BARRIER, EVENT_LOG, LOGGER, PG_POOL } from '@espalier/contracts/runtime';
 import { CheckinStateReader } from '@espalier/checkin/data-access-enrollments';
 import { DeviceAuthenticator, DeviceCertVerifier } from '@espalier/mdm/device-auth';
+import { checkBodyLimit, readDeviceCa } from '@espalier/mdm/device-http';
 import { MAX_RECORD_BYTES } from '@espalier/shared/data-access-kafka';
 import type { CheckpointBarrier } from '@espalier/shared/data-access-postgres';
 import type { Config } from '@espalier/shared/util-config';
@@ -20,24 +20,12 @@ import { TokenHandlerRegistry, type TokenHandler } from './token-handlers';
 
 export const CHECKIN_SCHEMA = 'checkin';
 
-function readPem(flag: string, path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new Error(`checkin: reading ${flag} ${path}: ${(error as Error).message}`);
-  }
-}
-
 /**
  * Fails at start-up on impossible wiring (NanoMDM: "must supply CA cert path
  * flag"), never per request.
  */
 function authenticatorFrom(config: Config<'checkin'>): DeviceAuthenticator {
-  if (!config.ca) throw new Error('checkin: must supply the CA certificate path (-ca / ESPALIER_CA)');
-  const verifier = DeviceCertVerifier.fromPem({
-    roots: readPem('-ca', config.ca),
-    intermediates: config.intermediate ? readPem('-intermediate', config.intermediate) : undefined,
-  });
+  const verifier = DeviceCertVerifier.fromPem(readDeviceCa('checkin', config));
   return new DeviceAuthenticator({ verifier, certHeader: config.certHeader || undefined });
 }
 
@@ -46,18 +34,10 @@ function secretBoxFrom(config: Config<'checkin'>): SecretBox {
   return new SecretBox({ keyId: config.secretKeyId, key: config.secretKey });
 }
 
-/** A body becomes base64 inside an event (4/3 of its size, plus the envelope): it must fit the log's record size. */
-function checkBodyLimit(config: Config<'checkin'>): void {
-  const eventBytes = Math.ceil(config.bodyLimit / 3) * 4 + 64 * 1024;
-  if (eventBytes > MAX_RECORD_BYTES) {
-    throw new Error(`checkin: -body-limit ${config.bodyLimit} is too large: its events would exceed the log's ${MAX_RECORD_BYTES}-byte records`);
-  }
-}
-
 @Module({})
 export class CheckinModule {
   static forRoot(config: Config<'checkin'>, options: { tokenHandlers?: readonly TokenHandler[] } = {}): DynamicModule {
-    checkBodyLimit(config);
+    checkBodyLimit('checkin', config.bodyLimit, MAX_RECORD_BYTES);
     const authenticator = authenticatorFrom(config);
     const authProxy = config.authProxyUrl
       ? [

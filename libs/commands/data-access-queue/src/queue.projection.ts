@@ -1,5 +1,6 @@
 import type { EspalierEvent, EventOf } from '@espalier/contracts/events';
-import { TOPICS } from '@espalier/contracts/events';
+import { TOPICS, type CertificateUse } from '@espalier/contracts/events';
+import { recordCertAssociation } from '@espalier/mdm/data-access-cert-auth';
 import type { PositionedEvent, Projection, Tx } from '@espalier/shared/data-access-postgres';
 import { queueMigrations, queueTables } from './queue.migrations';
 
@@ -12,20 +13,11 @@ export interface QueueProjectionOptions {
 }
 
 type Apply<T extends EspalierEvent['type']> = (tx: Tx, s: string, e: EventOf<T>) => Promise<unknown>;
-type Certified = EspalierEvent & { deviceId: string; data: { certificate: { hash: string; association: string } | null } };
+type Certified = EspalierEvent & { deviceId: string; data: { certificate: CertificateUse } };
 
 /** Cert-auth associations made by check-ins and, with -retro, by reports (§8.4). */
-async function associate(tx: Tx, s: string, e: Certified): Promise<void> {
-  const cert = e.data.certificate;
-  if (!cert || cert.association === 'existing') return;
-  await tx.query(
-    // The earliest association wins: check-ins and reports (two topics) can both associate, and a
-    // rebuild may apply them in either order.
-    `INSERT INTO ${s}.cert_associations AS a (device_id, cert_hash, association, associated_at) VALUES ($1, $2, $3, $4)
-     ON CONFLICT (device_id, cert_hash) DO UPDATE SET association = excluded.association, associated_at = excluded.associated_at
-     WHERE excluded.associated_at < a.associated_at`,
-    [e.deviceId, cert.hash, cert.association, e.occurredAt],
-  );
+function associate(tx: Tx, s: string, e: Certified): Promise<void> {
+  return recordCertAssociation(tx, s, { deviceId: e.deviceId, certificate: e.data.certificate, at: e.occurredAt });
 }
 
 /** Authenticate clears the device's queues (§7.5) by moving its boundary; GREATEST keeps replay order-free. */

@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { Pool } from 'pg';
 import type { EventLog } from '@espalier/contracts/event-log';
 import { CHECKPOINT_BARRIER, EVENT_LOG, LOGGER, PG_POOL } from '@espalier/contracts/runtime';
 import { QueueStateReader } from '@espalier/commands/data-access-queue';
 import { DeviceAuthenticator, DeviceCertVerifier } from '@espalier/mdm/device-auth';
+import { checkBodyLimit, readDeviceCa } from '@espalier/mdm/device-http';
 import { MAX_RECORD_BYTES } from '@espalier/shared/data-access-kafka';
 import { LogFence, type CheckpointBarrier } from '@espalier/shared/data-access-postgres';
 import type { Config } from '@espalier/shared/util-config';
@@ -22,36 +22,16 @@ export const COMMANDS_SCHEMA = 'commands';
 /** An enqueue decision may wait on 100,000 entries being applied: far longer than a device request may. */
 const ENQUEUE_TIMEOUT_MS = 120_000;
 
-function readPem(flag: string, path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new Error(`commands: reading ${flag} ${path}: ${(error as Error).message}`);
-  }
-}
-
 /** The same device authentication as checkin (§8.3): fails at start-up without -ca, never per request. */
 function authenticatorFrom(config: Config<'commands'>): DeviceAuthenticator {
-  if (!config.ca) throw new Error('commands: must supply the CA certificate path (-ca / ESPALIER_CA)');
-  const verifier = DeviceCertVerifier.fromPem({
-    roots: readPem('-ca', config.ca),
-    intermediates: config.intermediate ? readPem('-intermediate', config.intermediate) : undefined,
-  });
+  const verifier = DeviceCertVerifier.fromPem(readDeviceCa('commands', config));
   return new DeviceAuthenticator({ verifier, certHeader: config.certHeader || undefined });
-}
-
-/** A report becomes base64 inside an event (4/3 of its size, plus the envelope): it must fit the log's record size. */
-function checkBodyLimit(config: Config<'commands'>): void {
-  const eventBytes = Math.ceil(config.bodyLimit / 3) * 4 + 64 * 1024;
-  if (eventBytes > MAX_RECORD_BYTES) {
-    throw new Error(`commands: -body-limit ${config.bodyLimit} is too large: its events would exceed the log's ${MAX_RECORD_BYTES}-byte records`);
-  }
 }
 
 @Module({})
 export class CommandsModule {
   static forRoot(config: Config<'commands'>): DynamicModule {
-    checkBodyLimit(config);
+    checkBodyLimit('commands', config.bodyLimit, MAX_RECORD_BYTES);
     const authenticator = authenticatorFrom(config);
     const deleteAnswered = config.retentionResults === 'delete';
     const fenceProvider = {

@@ -1,0 +1,1 @@
+export { recordCertAssociation, type AssociationFact } from './cert-association.writer';
