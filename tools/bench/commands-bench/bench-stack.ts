@@ -1,10 +1,16 @@
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
+import { ENROLLMENTS_PROJECTION } from '@espalier/checkin/data-access-enrollments';
+import { QUEUE_PROJECTION } from '@espalier/commands/data-access-queue';
+import { ENQUEUE_GROUP } from '@espalier/commands/feature';
 import { ALL_TOPICS, dlqTopicOf } from '@espalier/contracts/events';
 import { KafkaEventLog } from '@espalier/shared/data-access-kafka';
+import { consumerGroupOf } from '@espalier/shared/data-access-postgres';
 import { SecretBox } from '@espalier/shared/util-crypto';
 import { createTestCa, type TestCa } from '@espalier/shared/util-testing';
 import { startService, waitForStatus, type ServiceProcess } from '../../../test/services/service-process';
@@ -25,7 +31,7 @@ export interface BenchClients {
 }
 
 export async function openClients(infra: BenchInfra, poolSize = 4): Promise<BenchClients> {
-  const pool = new Pool({ connectionString: infra.databaseUrl, max: poolSize });
+  const pool = benchPool(infra.databaseUrl, poolSize);
   const log = new KafkaEventLog({ brokers: infra.brokers.split(','), clientId: 'espalier-commands-bench', logger: quiet });
   await log.connect();
   // As every service does at start: on a fresh broker the topics do not exist yet.
@@ -65,6 +71,26 @@ export function createSecrets(): BenchSecrets {
   };
 }
 
+/** A pool whose idle connections may drop (a database restart) without taking the process down. */
+export function benchPool(databaseUrl: string, max: number): Pool {
+  const pool = new Pool({ connectionString: databaseUrl, max });
+  pool.on('error', (error) => console.error(`bench: idle database connection failed: ${error.message}`));
+  return pool;
+}
+
+/** Service processes still running: stopped when the bench exits however it exits (a crash, Ctrl-C), never left behind. */
+const children = new Set<ChildProcess>();
+let exitHooked = false;
+
+function stopChildrenOnExit(): void {
+  if (exitHooked) return;
+  exitHooked = true;
+  process.once('exit', () => {
+    for (const child of children) child.kill('SIGTERM');
+  });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+}
+
 /** The checkin and commands services as their own processes, as deployed. */
 export interface BenchServices {
   readonly checkin: ServiceProcess;
@@ -77,9 +103,12 @@ export async function startServices(infra: BenchInfra, secrets: BenchSecrets, pr
   const nodeArgs = (name: string) => (profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}.cpuprofile`] : []);
   const started = await Promise.allSettled([startService('checkin', env, [], nodeArgs('checkin')), startService('commands', env, [], nodeArgs('commands'))]);
   const running = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  stopChildrenOnExit();
+  for (const svc of running) children.add(svc.child);
   const stop = async () => {
     for (const svc of running) svc.child.kill('SIGTERM');
     await Promise.all(running.map((svc) => svc.exited));
+    for (const svc of running) children.delete(svc.child);
   };
   try {
     const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
@@ -90,5 +119,22 @@ export async function startServices(infra: BenchInfra, secrets: BenchSecrets, pr
   } catch (error) {
     await stop();
     throw error;
+  }
+}
+
+/**
+ * Other processes in the services' consumer groups (a test suite's services
+ * on the same broker) take partitions from the bench's services and make
+ * the figures meaningless: say so next to them.
+ */
+export async function otherGroupMembers(brokers: string): Promise<number> {
+  const admin = new Kafka({ clientId: 'espalier-commands-bench-admin', brokers: brokers.split(','), logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const groups = [QUEUE_PROJECTION, ENROLLMENTS_PROJECTION].map((name) => consumerGroupOf({ name })).concat(ENQUEUE_GROUP);
+    const { groups: described } = await admin.describeGroups(groups);
+    return described.reduce((extra, g) => extra + Math.max(0, g.members.length - 1), 0);
+  } finally {
+    await admin.disconnect();
   }
 }
