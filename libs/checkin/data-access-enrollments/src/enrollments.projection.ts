@@ -103,11 +103,21 @@ const tokenRequested: Apply<'TokenRequested'> = (tx, s, e) => associate(tx, s, e
 
 const seen: Apply<'EnrollmentSeen'> = (tx, s, e) => touch(tx, s, e.enrollmentId, e.data.at);
 
-/** Every command report, Idle included, updates last seen (§6.9); with -retro a report can associate the certificate (§8.4). */
-const reported: Apply<'CommandReported'> = async (tx, s, e) => {
-  await associate(tx, s, e);
-  await touch(tx, s, e.enrollmentId, e.occurredAt);
-};
+/**
+ * Every command report, Idle included, updates last seen (§6.9); with -retro
+ * a report can associate the certificate (§8.4). Reports are most of the
+ * traffic, so a run of them is one statement: each enrollment's last report
+ * in the run sets its last-seen time, as applying them one by one would.
+ */
+async function reported(tx: Tx, s: string, events: readonly EventOf<'CommandReported'>[]): Promise<void> {
+  for (const e of events) await associate(tx, s, e);
+  await tx.query(
+    `UPDATE ${s}.enrollments e SET last_seen_at = v.at
+       FROM (SELECT DISTINCT ON (id) id, at FROM unnest($1::text[], $2::timestamptz[], $3::int[]) AS u(id, at, ord) ORDER BY id, ord DESC) v
+      WHERE e.id = v.id`,
+    [events.map((e) => e.enrollmentId), events.map((e) => e.occurredAt), events.map((_, i) => i)],
+  );
+}
 
 const handlers: { [T in EspalierEvent['type']]?: Apply<T> } = {
   EnrollmentAuthenticated: authenticated,
@@ -119,7 +129,6 @@ const handlers: { [T in EspalierEvent['type']]?: Apply<T> } = {
   DeclarativeManagementRequested: dmRequested,
   TokenRequested: tokenRequested,
   EnrollmentSeen: seen,
-  CommandReported: reported,
 };
 
 /** The check-in service's enrollment projection over mdm.enrollment, and the reports on mdm.command that touch enrollments. */
@@ -131,10 +140,23 @@ export function enrollmentsProjection(schema = 'checkin'): Projection {
     tables: enrollmentsTables,
     migrations: enrollmentsMigrations,
     async apply({ tx, schema: s }, events) {
+      let reports: EventOf<'CommandReported'>[] = [];
+      const flush = async () => {
+        if (reports.length > 0) await reported(tx, s, reports);
+        reports = [];
+      };
       for (const { event } of events) {
+        if (event.type === 'CommandReported') {
+          reports.push(event);
+          continue;
+        }
+        // Events it does not handle (most of mdm.command) do not end a run of reports.
         const handler = handlers[event.type] as Apply<typeof event.type> | undefined;
-        if (handler) await handler(tx, s, event as never);
+        if (!handler) continue;
+        await flush();
+        await handler(tx, s, event as never);
       }
+      await flush();
     },
   };
 }

@@ -23,6 +23,7 @@ export class KafkaEventLog implements EventLog {
   private readonly consumerOptions: KafkaConsumerOptions;
   private readonly sockets = new TrackedSockets();
   private readonly partitions: PartitionTable;
+  private offsetLookups: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: KafkaEventLogOptions) {
     this.kafka = createKafka(options, this.sockets);
@@ -53,7 +54,15 @@ export class KafkaEventLog implements EventLog {
   }
 
   async endOffsets(topic: string): Promise<PartitionEnd[]> {
-    const offsets = await retryRetriable(() => this.admin.fetchTopicOffsets(topic));
+    // One lookup at a time: kafkajs' admin can lose a topic's answer when two
+    // topics' offsets are fetched at once ("Cannot destructure property
+    // 'partitions' of 'low.pop(...)'"), which would fail a request for nothing.
+    const lookup = this.offsetLookups.then(() => retryRetriable(() => this.admin.fetchTopicOffsets(topic)));
+    this.offsetLookups = lookup.then(
+      () => undefined,
+      () => undefined,
+    );
+    const offsets = await lookup;
     return offsets.map((o) => ({ partition: o.partition, high: o.high, low: o.low })).sort((a, b) => a.partition - b.partition);
   }
 
