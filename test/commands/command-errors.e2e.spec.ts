@@ -85,7 +85,7 @@ describe('commands service: refused reports', () => {
   describe('-retro (§8.4): a migrated enrollment adopts the first valid certificate it reports with', () => {
     let retro: ServiceProcess;
     before(async () => {
-      retro = await h.startService('commands', { ESPALIER_RETRO: 'true' });
+      retro = await h.startService('commands', { ESPALIER_RETRO: 'true', ESPALIER_CATCH_UP_TIMEOUT: '30s' });
     });
 
     it('without -retro 500; with -retro 200, and both services learn the association', async () => {

@@ -29,11 +29,20 @@ export interface CommandsHarness extends CheckinHarness {
   restartCommands(env?: Record<string, string>, signal?: 'SIGTERM' | 'SIGKILL'): Promise<ServiceProcess>;
 }
 
-export async function openCommandsHarness(commandsEnv: Record<string, string> = {}): Promise<CommandsHarness> {
+/**
+ * Every commands process of every spec file joins the same projection group, so a file that
+ * starts, stops or kills one moves partitions under the others: while the group rebalances, a
+ * report waits for its fence. Devices in these tests wait up to 30 s instead of the default 5 s
+ * before getting a 503; specs about 503s set their own timeout.
+ */
+const TEST_CATCH_UP_TIMEOUT = { ESPALIER_CATCH_UP_TIMEOUT: '30s' };
+
+export async function openCommandsHarness(extraEnv: Record<string, string> = {}): Promise<CommandsHarness> {
+  const commandsEnv = { ...TEST_CATCH_UP_TIMEOUT, ...extraEnv };
   const base = await openCheckinHarness();
   const commandEvents = new EventCollector(base.log, TOPICS.command);
   await commandEvents.start();
-  const [checkin, commands] = await Promise.all([base.startService('checkin'), base.startService('commands', commandsEnv)]);
+  const [checkin, commands] = await Promise.all([base.startService('checkin', TEST_CATCH_UP_TIMEOUT), base.startService('commands', commandsEnv)]);
   const decided = (submissionId: string) =>
     commandEvents.records
       .map((r) => JSON.parse((r.value as Buffer).toString('utf8')) as EventOf<'CommandQueued'> | EventOf<'CommandRejected'>)

@@ -33,7 +33,10 @@ export class KafkaEventLog implements EventLog {
     this.admin = this.kafka.admin();
     this.partitions = new PartitionTable(this.admin);
     this.appender = new KafkaAppender(this.producer, this.partitions);
-    this.consumerOptions = { partitionsConsumedConcurrently: 4, maxWaitTimeInMs: 500, maxBytesPerPartition: 1024 * 1024, sessionTimeout: 30_000, ...options.consumer };
+    // sessionTimeout bounds how long a replica that died without leaving (SIGKILL, lost host) holds
+    // its partitions: requests fenced on them wait until the group moves them. Batches are small
+    // (maxBytesPerPartition), so 10 s of silence means a dead member, not a busy one.
+    this.consumerOptions = { partitionsConsumedConcurrently: 4, maxWaitTimeInMs: 500, maxBytesPerPartition: 1024 * 1024, sessionTimeout: 10_000, ...options.consumer };
   }
 
   async connect(): Promise<void> {

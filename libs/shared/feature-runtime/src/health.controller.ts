@@ -35,7 +35,7 @@ export class HealthController {
       probe(() => this.pool.query('SELECT 1')),
       probe(() => this.log.ping()),
     ]);
-    const projections: Check = this.host.ready ? { ok: true } : { ok: false, error: 'not started' };
+    const projections: Check = this.host.ready ? { ok: true } : { ok: false, error: this.host.status };
     const ok = postgres.ok && kafka.ok && projections.ok;
     res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'not ready', service: this.service, checks: { postgres, kafka, projections } });
   }
