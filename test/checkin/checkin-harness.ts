@@ -2,10 +2,11 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import type { ConsumedRecord } from '@espalier/contracts/event-log';
 import { ALL_TOPICS, decodeEvent, dlqTopicOf, TOPICS, type EspalierEvent } from '@espalier/contracts/events';
 import { KafkaEventLog } from '@espalier/shared/data-access-kafka';
+import { createPool } from '@espalier/shared/data-access-postgres';
 import { SecretBox } from '@espalier/shared/util-crypto';
 import {
   createTestCa,
@@ -112,7 +113,8 @@ export async function openCheckinHarness(): Promise<CheckinHarness> {
   const secretKey = randomBytes(32);
   const keyId = 'test';
   const box = new SecretBox({ keyId, key: secretKey });
-  const pool = new Pool({ connectionString: infra.databaseUrl, max: 3 });
+  // createPool: a database restart in a resilience spec must not crash the test process.
+  const pool = createPool({ connectionString: infra.databaseUrl, applicationName: 'espalier-test', max: 3 });
   const log = new KafkaEventLog({ brokers: infra.kafkaBrokers, clientId: 'checkin-test', logger: recordingLogger() });
   await log.connect();
   // As every service does at start: on a fresh broker the topics do not exist yet.

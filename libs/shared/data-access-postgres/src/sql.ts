@@ -8,10 +8,21 @@ export function ident(name: string): string {
 
 export type Tx = PoolClient;
 
-/** Runs fn in one transaction; rolls back on any throw and rethrows. */
+/**
+ * Runs fn in one transaction; rolls back on any throw and rethrows. A checked-
+ * out connection has no 'error' listener of the pool's (pg-pool listens only
+ * while it is idle), so one is attached here: without it, PostgreSQL ending
+ * the connection mid-transaction (a restart) is an unhandled 'error' event
+ * that kills the process instead of failing the transaction.
+ */
 export async function withTransaction<T>(pool: Pool, fn: (tx: Tx) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let broken = false;
+  let lost: Error | undefined;
+  const onError = (error: Error) => {
+    lost ??= error;
+  };
+  client.on('error', onError);
   try {
     await client.query('BEGIN');
     const result = await fn(client);
@@ -26,7 +37,9 @@ export async function withTransaction<T>(pool: Pool, fn: (tx: Tx) => Promise<T>)
     }
     throw error;
   } finally {
-    client.release(broken);
+    // A dead connection keeps the listener: it may still report its end.
+    if (lost === undefined && !broken) client.off('error', onError);
+    client.release(lost ?? broken);
   }
 }
 
