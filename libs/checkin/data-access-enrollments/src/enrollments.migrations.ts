@@ -55,4 +55,21 @@ export const enrollmentsMigrations: Migration[] = [
   },
 ];
 
-export const enrollmentsTables = ['devices', 'users', 'enrollments', 'cert_associations'];
+/**
+ * Reports arrive on mdm.command, check-ins on mdm.enrollment: a rebuild may
+ * apply the two topics in any interleaving, so a report's last-seen time
+ * cannot overwrite enrollments.last_seen_at (the later write would depend on
+ * that interleaving, and a report applied before its enrollment row exists
+ * would be lost). It is kept apart, as a maximum; an enrollment was last seen
+ * at the greater of the two.
+ */
+enrollmentsMigrations.push({
+  id: '0101-checkin-reports-seen',
+  sql: (s) => `
+    CREATE TABLE ${s}.reports_seen (
+      enrollment_id text PRIMARY KEY,
+      last_report_at timestamptz NOT NULL
+    );`,
+});
+
+export const enrollmentsTables = ['devices', 'users', 'enrollments', 'cert_associations', 'reports_seen'];

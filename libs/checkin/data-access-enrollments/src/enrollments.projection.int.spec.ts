@@ -281,7 +281,7 @@ describe('enrollments projection against PostgreSQL', () => {
       assert.deepStrictEqual(e.map((r) => [r.id, r.last_seen_at]), [[DEV, D(10)]]);
     });
 
-    it('every command report (Idle too) touches last_seen (§6.9); a -retro report records its association (§8.4)', async () => {
+    it('every command report (Idle too) records its time in reports_seen (§6.9, as a maximum); a -retro report records its association (§8.4)', async () => {
       const s = await fresh();
       const report = (on: On & { status: string }) =>
         createEvent(
@@ -289,10 +289,12 @@ describe('enrollments projection against PostgreSQL', () => {
           { commandUuid: on.status === 'Idle' ? null : 'CMD-1', status: on.status, notNow: false, raw: RAW.toString('base64'), certificate: certOf(on, existing()) },
           { ...meta(on), source: 'commands' as const },
         );
-      await given(s, authenticated({ at: 1 }), tokenUpdated({ at: 2 }), report({ at: 5, status: 'Idle' }));
-      assert.deepStrictEqual((await row(s, 'enrollments', DEV)).last_seen_at, D(5));
+      const lastReport = async () => (await rows(s, 'reports_seen', 'enrollment_id')).map((r) => [r.enrollment_id, r.last_report_at]);
+      await given(s, authenticated({ at: 1 }), tokenUpdated({ at: 2 }), report({ at: 5, status: 'Idle' }), report({ at: 4, status: 'Idle' }));
+      assert.deepStrictEqual(await lastReport(), [[DEV, D(5)]], 'the latest report time, whatever the order');
       await given(s, report({ at: 6, status: 'Acknowledged', cert: { hash: H2, association: 'retroactive' } }));
-      assert.deepStrictEqual((await row(s, 'enrollments', DEV)).last_seen_at, D(6));
+      assert.deepStrictEqual(await lastReport(), [[DEV, D(6)]]);
+      assert.deepStrictEqual((await row(s, 'enrollments', DEV)).last_seen_at, D(2), 'check-ins keep their own last-seen column');
       assert.deepStrictEqual(
         (await associations(s)).map((a) => [a.cert_hash, a.association]),
         [
@@ -367,12 +369,13 @@ describe('enrollments projection against PostgreSQL', () => {
       tokenUpdated({ at: 11, cert: existing(H2) }),
       dmRequested({ deviceId: OTHER, enrollmentId: OTHER, at: 12, cert: { hash: '33'.repeat(32), association: 'retroactive' } }),
       tokenUpdated({ at: 13, cert: existing(H2) }),
+      createEvent('CommandReported', { commandUuid: null, status: 'Idle', notNow: false, raw: RAW.toString('base64'), certificate: existing(H2) }, { ...meta({ at: 14 }), source: 'commands' as const }),
     ];
     const a = await fresh();
     const b = await fresh();
     await given(a, ...history);
     for (const event of history) await given(b, event);
-    const orderBy: Record<string, string> = { cert_associations: 'device_id, cert_hash' };
+    const orderBy: Record<string, string> = { cert_associations: 'device_id, cert_hash', reports_seen: 'enrollment_id' };
     for (const table of enrollmentsTables) {
       const left = await rows(a, table, orderBy[table] ?? 'id');
       assert.ok(left.length > 0, `${table} has rows`);

@@ -104,18 +104,18 @@ const tokenRequested: Apply<'TokenRequested'> = (tx, s, e) => associate(tx, s, e
 const seen: Apply<'EnrollmentSeen'> = (tx, s, e) => touch(tx, s, e.enrollmentId, e.data.at);
 
 /**
- * Every command report, Idle included, updates last seen (§6.9); with -retro
- * a report can associate the certificate (§8.4). Reports are most of the
- * traffic, so a run of them is one statement: each enrollment's last report
- * in the run sets its last-seen time, as applying them one by one would.
+ * Every command report, Idle included, updates last seen (§6.9), kept in
+ * reports_seen as a maximum (see the migration for why); with -retro a
+ * report can associate the certificate (§8.4). Reports are most of the
+ * traffic, so a run of them is one statement.
  */
 async function reported(tx: Tx, s: string, events: readonly EventOf<'CommandReported'>[]): Promise<void> {
   for (const e of events) await associate(tx, s, e);
   await tx.query(
-    `UPDATE ${s}.enrollments e SET last_seen_at = v.at
-       FROM (SELECT DISTINCT ON (id) id, at FROM unnest($1::text[], $2::timestamptz[], $3::int[]) AS u(id, at, ord) ORDER BY id, ord DESC) v
-      WHERE e.id = v.id`,
-    [events.map((e) => e.enrollmentId), events.map((e) => e.occurredAt), events.map((_, i) => i)],
+    `INSERT INTO ${s}.reports_seen AS r (enrollment_id, last_report_at)
+     SELECT id, max(at) FROM unnest($1::text[], $2::timestamptz[]) AS u(id, at) GROUP BY id
+     ON CONFLICT (enrollment_id) DO UPDATE SET last_report_at = GREATEST(r.last_report_at, excluded.last_report_at)`,
+    [events.map((e) => e.enrollmentId), events.map((e) => e.occurredAt)],
   );
 }
 
