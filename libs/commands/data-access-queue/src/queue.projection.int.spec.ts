@@ -338,6 +338,12 @@ describe('queue projection against PostgreSQL', () => {
         queued(s4, { dev: b, at: 12 }),
         reported('Acknowledged', s1.data.commandUuid, { dev: b, at: 13, cert: { hash: '33'.repeat(32), association: 'retroactive' } }),
         ...(deleteAnswered ? [s5, queued(s5, { dev: a, at: 15 })] : []),
+        // Several reports and deliveries of one entry: in a one-batch rebuild they fold into one write.
+        delivered(s1.data.commandUuid, { dev: a, at: 16 }),
+        reported('NotNow', s1.data.commandUuid, { dev: a, at: 16 }),
+        delivered(s1.data.commandUuid, { dev: a, at: 17 }),
+        reported('Acknowledged', s1.data.commandUuid, { dev: a, at: 18 }),
+        reported('Acknowledged', 'NEVER-QUEUED-' + s1.data.commandUuid, { dev: b, at: 18 }),
       ];
     };
     /** Kafka orders events only within a partition: a topic and a key (different keys may share one, or not). */
