@@ -130,6 +130,22 @@ describe('events appended through Kafka, projected into PostgreSQL', () => {
     assert.equal(liveRow.events, shadowRow.events + 1);
   });
 
+  it('hands over only the event types a projection declares, and still moves its checkpoint past the others', async () => {
+    const picky = { ...projection(), name: 'test.picky', eventTypes: new Set(['NoSuchEvent']) };
+    let handedOver = 0;
+    const counting = { ...picky, apply: async () => void (handedOver += 1) };
+    const pickyRunner = new ProjectionRunner(counting, { pool: h.pool, log: h.log, logger: h.logger }, { maxAttempts: 3 });
+    const partition = appended[0].position.partition;
+    const records = appended
+      .filter((a) => a.position.partition === partition)
+      .map((a) => ({ ...a.position, key: a.record.key, value: a.record.value, headers: a.record.headers, timestamp: '0' }));
+    await pickyRunner.handleBatch({ topic: h.topic, partition, records });
+    assert.equal(handedOver, 0, 'no record of another type reached apply()');
+    assert.equal(pickyRunner.stats.applied, 0);
+    const [checkpoint] = (await readCheckpoints(h.pool, h.schema, 'test.picky')).filter((c) => c.partition === partition);
+    assert.equal(checkpoint.offset, records[records.length - 1].offset);
+  });
+
   it('times out a catch-up wait for an offset that is never applied', async () => {
     const future: LogPosition = { topic: h.topic, partition: 0, offset: '999999' };
     await assert.rejects(barrier.waitFor(h.schema, 'test.seen', future, 200), CatchUpTimeoutError);

@@ -139,6 +139,8 @@ export function enrollmentsProjection(schema = 'checkin'): Projection {
     topics: [TOPICS.enrollment, TOPICS.command],
     tables: enrollmentsTables,
     migrations: enrollmentsMigrations,
+    // Of mdm.command it needs only the reports.
+    eventTypes: new Set([...Object.keys(handlers), 'CommandReported']),
     async apply({ tx, schema: s }, events) {
       let reports: EventOf<'CommandReported'>[] = [];
       const flush = async () => {

@@ -75,6 +75,7 @@ export function queueProjection(options: QueueProjectionOptions = {}): Projectio
     topics: [TOPICS.enrollment, TOPICS.command],
     tables: queueTables,
     migrations: queueMigrations,
+    eventTypes: new Set([...Object.keys(handlers), 'CommandQueued', 'CommandDelivered', 'CommandReported']),
     async apply({ tx, schema: s }, events) {
       // Runs of queue traffic are written set-based (queue-entries.writer.ts). CommandQueued can
       // reset an entry (a reused UUID), so it ends a run of deliveries and reports, and they end

@@ -44,6 +44,8 @@ interface Candidate<E> {
   readonly record: ConsumedRecord;
   readonly event?: E;
   readonly decodeError?: unknown;
+  /** Of a type the projection does not act on: only the checkpoint moves past it. */
+  readonly skipped?: boolean;
 }
 
 /**
@@ -102,7 +104,7 @@ export class ProjectionRunner<E = EspalierEvent> {
     if (await this.rewoundToCheckpoint(batch, records[0], ctx)) return;
     const candidates = records.map((record) => this.decodeRecord(record));
     const last = BigInt(records[records.length - 1].offset);
-    const fastPath = candidates.every((c) => c.event !== undefined);
+    const fastPath = candidates.every((c) => c.skipped || c.event !== undefined);
     if (fastPath) {
       try {
         await this.inTransaction(batch, last, candidates, (tx, fresh) => this.applyAll(tx, fresh));
@@ -147,6 +149,9 @@ export class ProjectionRunner<E = EspalierEvent> {
   }
 
   private decodeRecord(record: ConsumedRecord): Candidate<E> {
+    const types = this.projection.eventTypes;
+    const type = record.headers['espalier-type'];
+    if (types && type !== undefined && !types.has(type)) return { record, skipped: true };
     try {
       return { record, event: this.decode({ value: record.value, headers: record.headers }) };
     } catch (decodeError) {
@@ -171,13 +176,15 @@ export class ProjectionRunner<E = EspalierEvent> {
   }
 
   private async applyAll(tx: Tx, fresh: Candidate<E>[]): Promise<void> {
-    await this.projection.apply({ tx, schema: ident(this.schema) }, fresh.map(positioned));
-    this.stats.applied += fresh.length;
+    const relevant = fresh.filter((c) => !c.skipped);
+    if (relevant.length > 0) await this.projection.apply({ tx, schema: ident(this.schema) }, relevant.map(positioned));
+    this.stats.applied += relevant.length;
   }
 
   /** Slow path: each event under a savepoint, so one bad event cannot hold the partition. */
   private async applyOneByOne(tx: Tx, fresh: Candidate<E>[]): Promise<void> {
     for (const candidate of fresh) {
+      if (candidate.skipped) continue;
       if (candidate.event === undefined) {
         await this.poison(candidate, candidate.decodeError, 1);
         continue;

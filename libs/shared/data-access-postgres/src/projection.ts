@@ -26,6 +26,13 @@ export interface Projection<E = EspalierEvent> {
   /** Tables this projection owns; replay compares exactly these. */
   readonly tables: readonly string[];
   readonly migrations: readonly Migration[];
+  /**
+   * The event types apply() acts on. Records of other types (by their
+   * `espalier-type` header) are not decoded or handed over, only counted in
+   * the checkpoint: a projection that reads a busy topic for a few types
+   * does not pay for validating the rest. Absent: every event is handed over.
+   */
+  readonly eventTypes?: ReadonlySet<string>;
   /** Applies events of one partition, in log order, inside the batch's transaction. */
   apply(ctx: ProjectionContext, events: readonly PositionedEvent<E>[]): Promise<void>;
 }
