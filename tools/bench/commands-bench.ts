@@ -19,6 +19,9 @@
  *     every body a device will send is signed beforehand (in --threads worker
  *     threads), so signing never competes with the services. Every reply is
  *     checked: the next queued command's exact bytes. --key ecdsa|rsa.
+ *     --rate R offers R reports/s in all (each device on its own schedule,
+ *     latency counted from the scheduled send) instead of back-to-back
+ *     loops, whose latency is devices / throughput whatever the service does.
  *     Targets: ≥ 1,500 reports/s, p99 ≤ 50 ms.
  * (b) One CommandSubmitted to --targets T (10,000) enrollments, timed until
  *     all T CommandQueued events are in the log and until all T entries are
@@ -57,15 +60,17 @@ function readOptions() {
   const warmup = Number(arg('warmup', '5'));
   if (!(warmup >= 0)) throw new Error(`bench: --warmup must be a number of seconds ≥ 0, got "${arg('warmup', '')}"`);
   const seconds = intArg('seconds', 30);
+  const rate = process.argv.includes('--rate') ? intArg('rate', 0) : undefined;
   return {
     parts: new Set(part === 'all' ? ['a', 'b', 'c'] : [part]),
     loop: {
       devices,
       warmupSeconds: warmup,
       seconds,
-      rounds: intArg('rounds', Math.ceil((intArg('max-rate', 2000) * (warmup + seconds)) / devices) + 1),
+      rounds: intArg('rounds', Math.ceil((intArg('max-rate', rate ?? 2000) * (warmup + seconds)) / devices) + 1),
       keyType: oneOf('key', ['ecdsa', 'rsa'] as const, 'ecdsa'),
       threads: intArg('threads', Math.max(1, availableParallelism())),
+      rate,
     },
     targets: intArg('targets', 10_000),
     queue: { rows: intArg('rows', 1_000_000), lookups: intArg('lookups', 5_000), concurrency: intArg('concurrency', 8), heavyRows: intArg('heavy', 10_000) },

@@ -23,7 +23,6 @@ export class KafkaEventLog implements EventLog {
   private readonly consumerOptions: KafkaConsumerOptions;
   private readonly sockets = new TrackedSockets();
   private readonly partitions: PartitionTable;
-  private offsetLookups: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: KafkaEventLogOptions) {
     this.kafka = createKafka(options, this.sockets);
@@ -57,16 +56,26 @@ export class KafkaEventLog implements EventLog {
   }
 
   async endOffsets(topic: string): Promise<PartitionEnd[]> {
-    // One lookup at a time: kafkajs' admin can lose a topic's answer when two
-    // topics' offsets are fetched at once ("Cannot destructure property
-    // 'partitions' of 'low.pop(...)'"), which would fail a request for nothing.
-    const lookup = this.offsetLookups.then(() => retryRetriable(() => this.admin.fetchTopicOffsets(topic)));
-    this.offsetLookups = lookup.then(
-      () => undefined,
-      () => undefined,
-    );
-    const offsets = await lookup;
+    const offsets = await this.lookUpOffsets(topic);
     return offsets.map((o) => ({ partition: o.partition, high: o.high, low: o.low })).sort((a, b) => a.partition - b.partition);
+  }
+
+  /**
+   * kafkajs' admin can lose a topic's answer when two topics' offsets are
+   * looked up at once (its metadata, shared by both lookups, is refreshed in
+   * between: "Cannot destructure property 'partitions' of 'high.pop(...)'").
+   * Serialising the lookups would put two round trips on every fenced
+   * request; the race is rare, so such a lookup is simply asked again.
+   */
+  private async lookUpOffsets(topic: string): ReturnType<Admin['fetchTopicOffsets']> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await retryRetriable(() => this.admin.fetchTopicOffsets(topic));
+      } catch (error) {
+        const lostAnswer = error instanceof TypeError && /of '(?:high|low)\.pop\(\.\.\.\)'/.test(error.message);
+        if (!lostAnswer || attempt >= 5) throw error;
+      }
+    }
   }
 
   partitionFor(topic: string, key: string): Promise<number> {
