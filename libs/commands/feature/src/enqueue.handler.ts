@@ -2,7 +2,7 @@ import type { BatchContext, ConsumedBatch, LogAppender, LogPosition, LogRecord }
 import { createEvent, decodeEvent, encodeEvent, type EventOf } from '@espalier/contracts/events';
 import { decideEnqueue, type EnqueueDecision, type Submission } from '@espalier/commands/domain';
 import { QUEUE_PROJECTION, type QueueStateReader } from '@espalier/commands/data-access-queue';
-import type { CheckpointBarrier } from '@espalier/shared/data-access-postgres';
+import { CatchUpTimeoutError, type CheckpointBarrier } from '@espalier/shared/data-access-postgres';
 import type { Logger } from '@espalier/shared/util-logging';
 import type { QueueFence } from './queue-fence';
 
@@ -58,12 +58,12 @@ export class EnqueueHandler {
         this.deps.logger.error({ err: error, topic: record.topic, partition: record.partition, offset: record.offset }, 'enqueue: undecodable submission skipped');
         continue;
       }
-      await this.submit(event);
+      await this.submit(event, ctx);
       await ctx?.heartbeat();
     }
   }
 
-  private async submit(event: EventOf<'CommandSubmitted'>): Promise<void> {
+  private async submit(event: EventOf<'CommandSubmitted'>, ctx?: BatchContext): Promise<void> {
     const submission: Submission = {
       submissionId: event.eventId,
       commandUuid: event.data.commandUuid,
@@ -79,7 +79,7 @@ export class EnqueueHandler {
     const records = this.records(event, decision, known);
     const positions = await this.appendInChunks(records);
     if (decision.kind === 'reject') return void log.info({ reason: decision.reason, detail: decision.detail }, 'enqueue: submission rejected');
-    await this.waitApplied(positions);
+    await this.waitApplied(positions, ctx);
     log.info({ targets: decision.targets.length }, 'enqueue: command queued');
   }
 
@@ -117,14 +117,30 @@ export class EnqueueHandler {
     return appended.flat();
   }
 
-  /** Deliverable and visible to the next decision: the projection applied every CommandQueued. */
-  private async waitApplied(positions: readonly LogPosition[]): Promise<void> {
+  /**
+   * Deliverable and visible to the next decision: the projection applied
+   * every CommandQueued. Waited for in short slices, so a stopping service
+   * (whose projection may stop first) gives the batch back instead of waiting
+   * out the whole timeout; the decision is in the log and stands.
+   */
+  private async waitApplied(positions: readonly LogPosition[], ctx?: BatchContext): Promise<void> {
     const last = new Map<string, LogPosition>();
     for (const p of positions) {
       const key = `${p.topic}/${p.partition}`;
       const seen = last.get(key);
       if (!seen || BigInt(p.offset) > BigInt(seen.offset)) last.set(key, p);
     }
-    await Promise.all([...last.values()].map((p) => this.deps.barrier.waitFor(this.options.schema, QUEUE_PROJECTION, p, this.options.timeoutMs)));
+    const deadline = Date.now() + this.options.timeoutMs;
+    for (const p of last.values()) {
+      for (;;) {
+        try {
+          await this.deps.barrier.waitFor(this.options.schema, QUEUE_PROJECTION, p, Math.max(1, Math.min(1_000, deadline - Date.now())));
+          break;
+        } catch (error) {
+          if (!(error instanceof CatchUpTimeoutError) || Date.now() >= deadline) throw error;
+          if (ctx && !ctx.isRunning()) throw new Error('enqueue: stopping while the projection applies a decision; it is delivered again');
+        }
+      }
+    }
   }
 }

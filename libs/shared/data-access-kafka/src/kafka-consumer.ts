@@ -27,6 +27,8 @@ export class KafkaLogConsumer implements LogConsumer {
   private consumer: Consumer | null = null;
   /** Next offset to commit per "topic/partition", for the final commit at stop(). */
   private readonly resolved = new Map<string, { topic: string; partition: number; offset: string }>();
+  private stopping = false;
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(
     private readonly kafka: Kafka,
@@ -62,11 +64,13 @@ export class KafkaLogConsumer implements LogConsumer {
 
   async stop(): Promise<void> {
     const consumer = this.consumer;
-    this.consumer = null;
-    if (!consumer) return;
-    // stop() waits for the batch in flight to finish; then commit what was
-    // applied and leave the group so partitions move on at once.
-    await consumer.stop();
+    if (!consumer || this.stopping) return;
+    // Let the batches in flight finish (their handlers see isRunning() false
+    // and may end early), then commit what they applied while this member
+    // still belongs to the group (kafkajs' stop() leaves it, after which a
+    // commit is refused), then leave so partitions move on at once.
+    this.stopping = true;
+    await Promise.allSettled([...this.inFlight]);
     const offsets = [...this.resolved.values()];
     this.resolved.clear();
     if (offsets.length > 0) {
@@ -77,6 +81,8 @@ export class KafkaLogConsumer implements LogConsumer {
         this.logger.warn({ err: error, group: this.subscription.groupId }, 'consuming: final offset commit failed');
       }
     }
+    this.consumer = null;
+    await consumer.stop();
     await consumer.disconnect();
   }
 
@@ -97,22 +103,29 @@ export class KafkaLogConsumer implements LogConsumer {
 
   private async eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, heartbeat, isRunning, isStale, resolveOffset, commitOffsetsIfNecessary } = payload;
-    if (batch.messages.length === 0 || isStale()) return;
+    // Once stopping, a batch is neither handled nor resolved: whoever owns the partition next gets it.
+    if (batch.messages.length === 0 || isStale() || this.stopping) return;
     const records = batch.messages.map((m) => toRecord(batch.topic, batch.partition, m));
     const last = records[records.length - 1].offset;
     let rewound = false;
     try {
-      await this.subscription.handleBatch(
+      const handled = this.subscription.handleBatch(
         { topic: batch.topic, partition: batch.partition, records },
         {
           heartbeat,
-          isRunning: () => isRunning() && !isStale(),
+          isRunning: () => !this.stopping && isRunning() && !isStale(),
           seek: (offset) => {
             rewound = true;
             this.consumer?.seek({ topic: batch.topic, partition: batch.partition, offset });
           },
         },
       );
+      this.inFlight.add(handled);
+      try {
+        await handled;
+      } finally {
+        this.inFlight.delete(handled);
+      }
     } catch (error) {
       this.logger.error(
         { err: error, group: this.subscription.groupId, topic: batch.topic, partition: batch.partition, offset: records[0].offset, lastOffset: last },
