@@ -1,64 +1,12 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
-import { createEvent, TOPICS, type CertificateUse, type EspalierEvent } from '@espalier/contracts/events';
+import { TOPICS, type EspalierEvent } from '@espalier/contracts/events';
 import { createPool, ident, migrateService, withTransaction, type PositionedEvent } from '@espalier/shared/data-access-postgres';
-import { SecretBox } from '@espalier/shared/util-crypto';
-import { uuidv7 } from '@espalier/shared/util-ids';
 import { testInfra, uniqueName } from '@espalier/shared/util-testing';
+import { authenticated, fresh, H1, H2, queued, raw, rejected, reported, submitted, tokenUpdated, type Submission } from './queue.given';
 import { QueueStateReader, type ReportLookup } from './queue-state.reader';
 import { queueProjection } from './queue.projection';
-
-const TOPIC = 'com.apple.mgmt.External.e3b8ceac-1f18-4c8e-8a63-dd17d99435d9';
-const H1 = '11'.repeat(32);
-const H2 = '22'.repeat(32);
-const raw = (text: string) => Buffer.from(`<?xml version="1.0"?><plist><string>${text}</string></plist>`);
-const box = new SecretBox({ keyId: 'queue-reader-test', key: Buffer.alloc(32, 6) });
-
-/** Second n after noon, 2025-06-01: every timestamp comes from the events. */
-const T = (n: number) => new Date(Date.UTC(2025, 5, 1, 12, 0, n)).toISOString();
-/** Every test uses its own devices and command UUIDs, so no test sees another's rows. */
-const fresh = () => randomUUID().toUpperCase();
-
-// --- given: events as the check-in, api and commands services write them (see queue.projection.int.spec.ts) ---
-type On = { dev: string; enr?: string; at: number };
-type Source = 'checkin' | 'commands' | 'api';
-const meta = (on: On, source: Source, causationId: string | null = null) => ({
-  eventId: uuidv7(),
-  occurredAt: T(on.at),
-  enrollmentId: on.enr ?? on.dev,
-  deviceId: on.dev,
-  source,
-  correlationId: 'queue-reader-test',
-  causationId,
-});
-
-const authenticated = (on: On & { cert?: CertificateUse }) =>
-  createEvent('EnrollmentAuthenticated', { enrollmentType: 'Device', udid: on.dev, topic: TOPIC, certificate: on.cert ?? null, raw: raw('Authenticate').toString('base64') }, meta(on, 'checkin'));
-const tokenUpdated = (on: On) => {
-  const user = on.enr !== undefined && on.enr !== on.dev;
-  const data = { enrollmentType: user ? ('User' as const) : ('Device' as const), parentId: user ? on.dev : null, pushTopic: TOPIC, token: 'c0ffee', pushMagic: 'MAGIC' };
-  return createEvent('TokenUpdated', { ...data, certificate: null, raw: box.seal(raw('TokenUpdate'), on.enr ?? on.dev) }, meta(on, 'checkin'));
-};
-/** The payload names its command, so a served reply shows which entry it came from. */
-const submitted = (at: number, enrollmentIds: string[], commandUuid = fresh()) =>
-  createEvent(
-    'CommandSubmitted',
-    { commandUuid, requestType: 'ProfileList', payload: raw(commandUuid).toString('base64'), enrollmentIds, noPush: false },
-    { ...meta({ dev: '-', at }, 'api'), enrollmentId: null, deviceId: null },
-  );
-type Submission = ReturnType<typeof submitted>;
-const rejected = (submission: Submission, at: number) =>
-  createEvent(
-    'CommandRejected',
-    { commandUuid: submission.data.commandUuid, reason: 'duplicate-command-uuid', detail: 'already queued', enrollmentIds: submission.data.enrollmentIds },
-    { ...meta({ dev: '-', at }, 'commands', submission.eventId), enrollmentId: null, deviceId: null },
-  );
-const queued = (submission: Submission, on: On) =>
-  createEvent('CommandQueued', { commandUuid: submission.data.commandUuid, requestType: 'ProfileList', noPush: false }, meta(on, 'commands', submission.eventId));
-const reported = (status: string, commandUuid: string | null, on: On) =>
-  createEvent('CommandReported', { commandUuid, status, notNow: status === 'NotNow', raw: raw(status).toString('base64'), certificate: null }, meta(on, 'commands'));
 
 describe('QueueStateReader against PostgreSQL', () => {
   let pool: Pool;

@@ -1,63 +1,16 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
-import { createEvent, encodeEvent, TOPICS, type CertificateUse, type EspalierEvent } from '@espalier/contracts/events';
+import { encodeEvent, TOPICS, type EspalierEvent } from '@espalier/contracts/events';
 import { createPool, ident, migrateService, withTransaction, type PositionedEvent, type Projection } from '@espalier/shared/data-access-postgres';
-import { SecretBox } from '@espalier/shared/util-crypto';
-import { uuidv7 } from '@espalier/shared/util-ids';
 import { testInfra, uniqueName } from '@espalier/shared/util-testing';
+import { authenticated, D, delivered, dmRequested, fresh, H1, H2, queued, raw, rejected, reported, submitted as submittedWith, tokenUpdated } from './queue.given';
 import { queueTables } from './queue.migrations';
 import { queueProjection } from './queue.projection';
 
-const TOPIC = 'com.apple.mgmt.External.e3b8ceac-1f18-4c8e-8a63-dd17d99435d9';
-const H1 = '11'.repeat(32);
-const H2 = '22'.repeat(32);
 /** Served verbatim, so not text: a binary plist with bytes no string round trip keeps. */
 const PAYLOAD = Buffer.from([...Buffer.from('bplist00'), 0xd1, 0x01, 0x02, 0x00, 0xff, 0x80]);
-const raw = (status: string) => Buffer.from(`<?xml version="1.0"?><plist><dict><key>Status</key><string>${status}</string></dict></plist>`);
-const box = new SecretBox({ keyId: 'queue-test', key: Buffer.alloc(32, 5) });
-
-/** Second n after noon, 2025-06-01: every timestamp comes from the events. */
-const T = (n: number) => new Date(Date.UTC(2025, 5, 1, 12, 0, n)).toISOString();
-const D = (n: number) => new Date(T(n));
-/** Every test uses its own devices and command UUIDs, so no test sees another's rows. */
-const fresh = () => randomUUID().toUpperCase();
-
-// --- given: events as the check-in, api and commands services write them ----------------------
-type On = { dev: string; enr?: string; at: number };
-type Source = 'checkin' | 'commands' | 'api';
-const meta = (on: On, source: Source, causationId: string | null = null) => ({
-  eventId: uuidv7(),
-  occurredAt: T(on.at),
-  enrollmentId: on.enr ?? on.dev,
-  deviceId: on.dev,
-  source,
-  correlationId: 'queue-projection-test',
-  causationId,
-});
-const anonymous = (at: number, source: Source, causationId: string | null = null) => ({ ...meta({ dev: '-', at }, source, causationId), enrollmentId: null, deviceId: null });
-
-const authenticated = (on: On & { cert?: CertificateUse }) =>
-  createEvent('EnrollmentAuthenticated', { enrollmentType: 'Device', udid: on.dev, topic: TOPIC, certificate: on.cert ?? null, raw: raw('Authenticate').toString('base64') }, meta(on, 'checkin'));
-const tokenUpdated = (on: On & { cert?: CertificateUse }) => {
-  const user = on.enr !== undefined && on.enr !== on.dev;
-  const data = { enrollmentType: user ? ('User' as const) : ('Device' as const), parentId: user ? on.dev : null, pushTopic: TOPIC, token: 'c0ffee', pushMagic: 'MAGIC' };
-  return createEvent('TokenUpdated', { ...data, certificate: on.cert ?? null, raw: box.seal(raw('TokenUpdate'), on.enr ?? on.dev) }, meta(on, 'checkin'));
-};
-const dmRequested = (on: On & { cert: CertificateUse }) =>
-  createEvent('DeclarativeManagementRequested', { endpoint: 'tokens', certificate: on.cert, raw: raw('DeclarativeManagement').toString('base64') }, meta(on, 'checkin'));
-const submitted = (at: number, enrollmentIds: string[], commandUuid = fresh()) =>
-  createEvent('CommandSubmitted', { commandUuid, requestType: 'ProfileList', payload: PAYLOAD.toString('base64'), enrollmentIds, noPush: false }, anonymous(at, 'api'));
-type Submission = ReturnType<typeof submitted>;
-const rejected = (submission: Submission, at: number) =>
-  createEvent('CommandRejected', { commandUuid: submission.data.commandUuid, reason: 'unknown-enrollment', detail: 'unknown enrollment ID(s): X', enrollmentIds: submission.data.enrollmentIds }, anonymous(at, 'commands', submission.eventId));
-/** The commands service queues a submission per target; causationId is the submission. */
-const queued = (submission: Submission, on: On) =>
-  createEvent('CommandQueued', { commandUuid: submission.data.commandUuid, requestType: 'ProfileList', noPush: false }, meta(on, 'commands', submission.eventId));
-const delivered = (commandUuid: string, on: On) => createEvent('CommandDelivered', { commandUuid }, meta(on, 'commands'));
-const reported = (status: string, commandUuid: string | null, on: On & { cert?: CertificateUse }) =>
-  createEvent('CommandReported', { commandUuid, status, notNow: status === 'NotNow', raw: raw(status).toString('base64'), certificate: on.cert ?? null }, meta(on, 'commands'));
+const submitted = (at: number, enrollmentIds: string[], commandUuid = fresh()) => submittedWith(at, enrollmentIds, commandUuid, PAYLOAD);
 
 describe('queue projection against PostgreSQL', () => {
   let pool: Pool;
