@@ -13,8 +13,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import {
+  CHECKIN_CONTENT_TYPE,
   createTestCa,
   issueDeviceIdentity,
   macosAuthenticate,
@@ -22,6 +23,9 @@ import {
   signMdmBody,
 } from '@espalier/shared/util-testing';
 import { startService, waitForStatus } from '../../test/services/service-process';
+import { put as putBody } from './bench-support';
+
+const put = (agent: Agent, port: number, req: Signed) => putBody(agent, port, CHECKIN_CONTENT_TYPE, req);
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -31,28 +35,6 @@ function arg(name: string, fallback: string): string {
 interface Signed {
   body: Buffer;
   signature: string;
-}
-
-function put(agent: Agent, port: number, req: Signed): Promise<{ status: number; ms: number }> {
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const r = request(
-      {
-        host: '127.0.0.1',
-        port,
-        path: '/mdm',
-        method: 'PUT',
-        agent,
-        headers: { 'content-type': 'application/x-apple-aspen-mdm-checkin', 'mdm-signature': req.signature, 'content-length': req.body.length },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - started }));
-      },
-    );
-    r.on('error', reject);
-    r.end(req.body);
-  });
 }
 
 function percentile(sorted: number[], p: number): number {

@@ -39,7 +39,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { createSecrets, openClients, otherGroupMembers, startServices, type BenchClients, type BenchInfra, type BenchSecrets, type BenchServices } from './commands-bench/bench-stack';
-import { arg, intArg, requiredEnv } from './commands-bench/bench-support';
+import { arg, intArg, requiredEnv } from './bench-support';
 import { runEnqueueFanout } from './commands-bench/enqueue-fanout.part';
 import { runQueueQuery } from './commands-bench/queue-query.part';
 import { runReportLoop } from './commands-bench/report-loop.part';

@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import { createEvent, encodeEvent, type EventOf } from '@espalier/contracts/events';
 import type { LogRecord } from '@espalier/contracts/event-log';
 import { uuidv7 } from '@espalier/shared/util-ids';
-import { sleep } from './bench-support';
+import { sleep } from '../bench-support';
 
 /** What api will do: one CommandSubmitted with the command's exact bytes for these enrollments (as test/commands/commands-harness.ts). */
 export function commandSubmitted(command: { commandUuid: string; payload: Buffer }, targets: readonly string[]): EventOf<'CommandSubmitted'> {

@@ -8,7 +8,7 @@ import { CheckpointBarrier, LogFence } from '@espalier/shared/data-access-postgr
 import type { SecretBox } from '@espalier/shared/util-crypto';
 import { uuidv7 } from '@espalier/shared/util-ids';
 import { FIXTURE_TOPIC, macosAuthenticate, macosTokenUpdate } from '@espalier/shared/util-testing';
-import { eachLimit } from './bench-support';
+import { eachLimit } from '../bench-support';
 import { toRecord } from './command-submission';
 
 /**

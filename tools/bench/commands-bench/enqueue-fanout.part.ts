@@ -3,7 +3,7 @@ import { QUEUE_PROJECTION } from '@espalier/commands/data-access-queue';
 import { CheckpointBarrier } from '@espalier/shared/data-access-postgres';
 import { commandPlist } from '@espalier/shared/util-testing';
 import type { BenchClients, BenchSecrets } from './bench-stack';
-import { printResult, seconds } from './bench-support';
+import { printResult, seconds } from '../bench-support';
 import { commandSubmitted, deliverableCount, toRecord } from './command-submission';
 import { appendInChunks, enrollmentRecords, knownEnrollments, waitProjectionsIdle } from './direct-enrollments';
 import { QueuedCounter } from './queued-counter';

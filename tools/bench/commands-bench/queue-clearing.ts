@@ -4,7 +4,7 @@ import { createEvent, TOPICS } from '@espalier/contracts/events';
 import { ident, type Tx } from '@espalier/shared/data-access-postgres';
 import { uuidv7 } from '@espalier/shared/util-ids';
 import { idleReport } from '@espalier/shared/util-testing';
-import { summarize } from './bench-support';
+import { summarize } from '../bench-support';
 import { HEAVY_ID } from './queue-load';
 
 export interface Clearing {

@@ -4,7 +4,7 @@ import { nextCommandQuery } from '@espalier/commands/domain';
 import { QueueStateReader, type ReportLookup } from '@espalier/commands/data-access-queue';
 import { ident } from '@espalier/shared/data-access-postgres';
 import { benchPool } from './bench-stack';
-import { eachLimit, printResult, seconds, summarize } from './bench-support';
+import { eachLimit, printResult, seconds, summarize } from '../bench-support';
 import { timeClearing } from './queue-clearing';
 import { HEAVY_ID, loadQueue, type LoadedQueue } from './queue-load';
 

@@ -1,7 +1,7 @@
 import { Agent } from 'node:http';
 import { CHECKIN_CONTENT_TYPE, REPORT_CONTENT_TYPE } from '@espalier/shared/util-testing';
 import type { BenchClients, BenchServices } from './bench-stack';
-import { eachLimit, printResult, put, seconds, sleep, summarize, type SignedBody } from './bench-support';
+import { eachLimit, printResult, put, seconds, sleep, summarize, type SignedBody } from '../bench-support';
 import { commandSubmitted, toRecord, waitDeliverable } from './command-submission';
 import type { BenchDevice, PreparedRun } from './report-loop.prepare';
 

@@ -10,7 +10,7 @@ import {
   macosTokenUpdate,
   type TestCa,
 } from '@espalier/shared/util-testing';
-import type { SignedBody } from './bench-support';
+import type { SignedBody } from '../bench-support';
 import { signInWorkers, signJob } from './report-signing';
 
 /** One command of the run: submitted once to every device, acknowledged by each. */
