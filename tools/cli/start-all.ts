@@ -98,6 +98,7 @@ async function stop(code: number): Promise<void> {
         }),
     ),
   );
+  if (!process.env.KAFKA_BROKERS || !process.env.DATABASE_URL) say('Kafka and PostgreSQL keep running for the next start; `npm run infra:down` stops them.');
   process.exit(code);
 }
 
