@@ -5,3 +5,4 @@ export { freePort } from './free-port';
 export * from './fixtures';
 export * from './devices';
 export { exitWhenDone } from './exit-when-done';
+export * from './apns';
