@@ -81,7 +81,7 @@ export const sampleData: { readonly [T in EspalierEventType]: EventData<T> } = {
     notAfter: '2026-06-01T00:00:00Z',
   },
   PushSent: { topic: PUSH_TOPIC, apnsId: '9D8D5A0C-7C4B-4D3A-8E2F-1A2B3C4D5E6F' },
-  PushFailed: { topic: PUSH_TOPIC, status: 410, reason: 'Unregistered', apnsTimestamp: 1_717_243_200_000 },
+  PushFailed: { topic: PUSH_TOPIC, status: 410, reason: 'Unregistered', apnsTimestamp: 1_717_243_200_000, token: 'a1'.repeat(32) },
 };
 
 let now = Date.UTC(2025, 5, 1, 12, 0, 0);

@@ -1,7 +1,7 @@
 // APNs push events on mdm.push (NanoMDM §9).
 import { z } from 'zod';
 import { defineEvent } from './define-event';
-import { encryptedSecretSchema, idSchema, isoDateTimeSchema } from './primitives.schema';
+import { encryptedSecretSchema, hexBytesSchema, idSchema, isoDateTimeSchema } from './primitives.schema';
 import { TOPICS } from './topics';
 
 const subject = ['enrollmentId', 'deviceId'] as const;
@@ -51,6 +51,12 @@ export const PushFailed = defineEvent({
     reason: z.string().min(1),
     /** APNs error body `timestamp` (Unix milliseconds), when APNs sent one. */
     apnsTimestamp: z.int().nullable(),
+    /**
+     * The device token the push went to (absent when none was tried). Added
+     * after v1 shipped, so optional: a refusal condemns this token only, not
+     * one a TokenUpdate brought while the push was in flight.
+     */
+    token: hexBytesSchema.optional(),
   }),
 });
 

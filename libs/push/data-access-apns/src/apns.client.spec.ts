@@ -80,6 +80,23 @@ describe('ApnsClient', () => {
     }
   });
 
+  it('cancels a push APNs does not answer in time, and the session keeps working', async () => {
+    const impatient = clientFor(apns, { requestTimeoutMs: 200 });
+    try {
+      let release = () => undefined as void;
+      apns.reply(() => new Promise((resolve) => (release = () => resolve({ status: 200 }))));
+      assert.deepEqual(await impatient.push({ token: TOKEN, pushMagic: 'm' }), {
+        ok: false, status: null, reason: 'APNs did not answer within 200 ms', timestamp: null,
+      });
+      release();
+      apns.reply(() => ({ status: 200, apnsId: 'AFTER-TIMEOUT' }));
+      assert.deepEqual(await impatient.push({ token: TOKEN, pushMagic: 'm' }), { ok: true, apnsId: 'AFTER-TIMEOUT' });
+      assert.equal(impatient.openSessions, 1);
+    } finally {
+      await impatient.close();
+    }
+  });
+
   it('refuses a token that is not hex without sending anything', async () => {
     const before = apns.requests.length;
     const outcome = await client.push({ token: '../../x', pushMagic: 'm' });

@@ -17,6 +17,8 @@ export interface ApnsClientOptions {
   readonly maxInFlight?: number;
   /** Sends `apns-expiration: now + expirationSeconds` when set (NanoMDM's optional expiration). */
   readonly expirationSeconds?: number;
+  /** A push unanswered this long is cancelled and fails as a transport error; default 30 s. */
+  readonly requestTimeoutMs?: number;
   /** Clock in Unix milliseconds, for the expiration; default Date.now. */
   readonly now?: () => number;
 }
@@ -60,7 +62,7 @@ export class ApnsClient {
       return transportOutcome(error);
     }
     try {
-      return await sendOnSession(session, headers, apnsRequestBody(push));
+      return await sendOnSession(session, headers, apnsRequestBody(push), this.options.requestTimeoutMs ?? 30_000);
     } finally {
       this.pool.release(session);
     }

@@ -34,7 +34,7 @@ export class PushTargetsReader {
   /** Push data of those enrollments that have it; an ID without a TokenUpdate is absent. */
   async targets(enrollmentIds: readonly string[]): Promise<Map<string, PushTarget>> {
     const { rows } = await this.pool.query<{ enrollment_id: string; device_id: string; topic: string; token_hex: string; push_magic: string; invalid: boolean }>(
-      `SELECT t.enrollment_id, t.device_id, t.topic, t.token_hex, t.push_magic, coalesce(i.invalid_at > t.token_updated_at, false) AS invalid
+      `SELECT t.enrollment_id, t.device_id, t.topic, t.token_hex, t.push_magic, coalesce(i.invalid_at > t.token_updated_at AND (i.token_hex IS NULL OR i.token_hex = t.token_hex), false) AS invalid
          FROM ${this.s}.push_targets t LEFT JOIN ${this.s}.push_invalid i ON i.enrollment_id = t.enrollment_id
         WHERE t.enrollment_id = ANY($1::text[])`,
       [enrollmentIds],

@@ -46,8 +46,9 @@ export const tokenUpdated = (on: On & { topic?: string }) => {
   );
 };
 
-export const pushFailed = (reason: string, on: On, status: number | null = 410) =>
-  createEvent('PushFailed', { topic: TOPIC, status, reason, apnsTimestamp: null }, meta(on, 'push'));
+/** `refused` names the token the push went to (PushFailed.token); absent as in events written before it existed. */
+export const pushFailed = (reason: string, on: On & { refused?: string }, status: number | null = 410) =>
+  createEvent('PushFailed', { topic: TOPIC, status, reason, apnsTimestamp: null, ...(on.refused ? { token: on.refused } : {}) }, meta(on, 'push'));
 
 export const pushSent = (on: On) => createEvent('PushSent', { topic: TOPIC, apnsId: fresh() }, meta(on, 'push'));
 

@@ -8,7 +8,9 @@ import type { Migration } from '@espalier/shared/data-access-postgres';
  * PushFailed is on mdm.push and TokenUpdated on mdm.enrollment, so a rebuild
  * may apply them in either order. A target is invalid iff its latest
  * invalid_at is after its token_updated_at, decided when it is read; a later
- * TokenUpdate therefore resets it without touching push_invalid.
+ * TokenUpdate therefore resets it without touching push_invalid. When the
+ * refusal names its token (PushFailed.token), only that token is invalid: a
+ * TokenUpdate that arrived while the push was in flight brought another one.
  */
 export const pushMigrations: Migration[] = [
   {
@@ -39,6 +41,12 @@ export const pushMigrations: Migration[] = [
         uploaded_at timestamptz NOT NULL,
         upload_event_id text NOT NULL
       );`,
+  },
+  {
+    id: '0101-push-invalid-token',
+    sql: (s) => `
+      -- The token APNs refused; null for refusals recorded before PushFailed named it.
+      ALTER TABLE ${s}.push_invalid ADD COLUMN token_hex text;`,
   },
 ];
 

@@ -76,7 +76,7 @@ describe('push.targets projection against PostgreSQL', () => {
       await given(p, pushFailed('TooManyRequests', { dev: d, at: 2 }, 429), pushFailed('push data missing', { dev: d, at: 3 }, null), pushSent({ dev: d, at: 4 }));
       const targets = await reader(p).targets([a, b, c, d]);
       assert.deepStrictEqual([a, b, c, d].map((id) => targets.get(id)?.invalid), [true, true, true, false]);
-      assert.deepStrictEqual(await rows(p, 'push_invalid', 'enrollment_id = $1', [a]), [{ enrollment_id: a, invalid_at: D(2), reason: 'Unregistered' }]);
+      assert.deepStrictEqual(await rows(p, 'push_invalid', 'enrollment_id = $1', [a]), [{ enrollment_id: a, invalid_at: D(2), reason: 'Unregistered', token_hex: null }]);
       assert.deepStrictEqual(await rows(p, 'push_invalid', 'enrollment_id = $1', [d]), []);
     });
 
@@ -87,7 +87,7 @@ describe('push.targets projection against PostgreSQL', () => {
       await given(p, pushFailed('Unregistered', { dev: b, at: 5 }));
       await given(p, pushFailed('BadDeviceToken', { dev: b, at: 2 }));
       for (const dev of [a, b]) {
-        assert.deepStrictEqual(await rows(p, 'push_invalid', 'enrollment_id = $1', [dev]), [{ enrollment_id: dev, invalid_at: D(5), reason: 'Unregistered' }]);
+        assert.deepStrictEqual(await rows(p, 'push_invalid', 'enrollment_id = $1', [dev]), [{ enrollment_id: dev, invalid_at: D(5), reason: 'Unregistered', token_hex: null }]);
       }
     });
 
@@ -108,6 +108,18 @@ describe('push.targets projection against PostgreSQL', () => {
       // The device re-enrolls: a fresh token after the refusal makes it a valid target again.
       await given(p, tokenUpdated({ dev: staleTokenFirst, at: 8 }));
       assert.equal(await invalid(p, staleTokenFirst), false);
+    });
+
+    it('a refusal naming its token condemns that token only, not one a TokenUpdate brought while the push was in flight', async () => {
+      const p = await schema();
+      const [raced, same] = [fresh(), fresh()];
+      // Pushed to token(1); the device sent token(5) at 5; APNs refused token(1) at 6.
+      await given(p, tokenUpdated({ dev: raced, at: 1 }), tokenUpdated({ dev: raced, at: 5 }), pushFailed('Unregistered', { dev: raced, at: 6, refused: token(1) }));
+      await given(p, tokenUpdated({ dev: same, at: 5 }), pushFailed('Unregistered', { dev: same, at: 6, refused: token(5) }));
+      assert.deepStrictEqual([await invalid(p, raced), await invalid(p, same)], [false, true]);
+      assert.deepStrictEqual(await rows(p, 'push_invalid', 'enrollment_id = $1', [same]), [
+        { enrollment_id: same, invalid_at: D(6), reason: 'Unregistered', token_hex: token(5) },
+      ]);
     });
   });
 

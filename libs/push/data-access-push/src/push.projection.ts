@@ -25,15 +25,19 @@ const tokenUpdated: Apply<'TokenUpdated'> = (tx, s, e) =>
     [e.enrollmentId, e.deviceId, e.data.pushTopic, e.data.token, e.data.pushMagic, e.occurredAt],
   );
 
-/** Only failures that condemn the token are kept; GREATEST keeps the latest whatever the order. */
+/**
+ * Only failures that condemn the token are kept, with the token refused (when
+ * the event names it); GREATEST keeps the latest whatever the order.
+ */
 const pushFailed: Apply<'PushFailed'> = (tx, s, e) =>
   !INVALID_TOKEN_REASONS.has(e.data.reason)
     ? Promise.resolve()
     : tx.query(
-        `INSERT INTO ${s}.push_invalid AS i (enrollment_id, invalid_at, reason) VALUES ($1, $2, $3)
+        `INSERT INTO ${s}.push_invalid AS i (enrollment_id, invalid_at, reason, token_hex) VALUES ($1, $2, $3, $4)
          ON CONFLICT (enrollment_id) DO UPDATE SET invalid_at = GREATEST(i.invalid_at, excluded.invalid_at),
-           reason = CASE WHEN excluded.invalid_at >= i.invalid_at THEN excluded.reason ELSE i.reason END`,
-        [e.enrollmentId, e.occurredAt, e.data.reason],
+           reason = CASE WHEN excluded.invalid_at >= i.invalid_at THEN excluded.reason ELSE i.reason END,
+           token_hex = CASE WHEN excluded.invalid_at >= i.invalid_at THEN excluded.token_hex ELSE i.token_hex END`,
+        [e.enrollmentId, e.occurredAt, e.data.reason, e.data.token ?? null],
       );
 
 /** A re-upload replaces the topic's certificate (§9.2). */

@@ -71,8 +71,28 @@ export const espalierSettings = [
   },
   {
     key: 'apnsUrl', flag: '-apns-url', env: 'ESPALIER_APNS_URL', kind: 'url', default: 'https://api.push.apple.com',
-    description: 'APNs base URL (override for a test double).',
-    services: ['push'], status: { plannedIn: 5 },
+    description: 'APNs base URL: Apple\'s production host, or a test double (whose CA the process must trust, e.g. NODE_EXTRA_CA_CERTS).',
+    services: ['push'], status: 'active',
+  },
+  {
+    key: 'apnsExpiration', flag: '-apns-expiration', env: 'ESPALIER_APNS_EXPIRATION', kind: 'duration', default: undefined,
+    description: 'Sends apns-expiration = now + this with every push (APNs keeps an undelivered push that long); unset: no header, as NanoMDM.',
+    services: ['push'], status: 'active',
+  },
+  {
+    key: 'apnsConnections', flag: '-apns-connections', env: 'ESPALIER_APNS_CONNECTIONS', kind: 'int', min: 1, default: '2',
+    description: 'Long-lived HTTP/2 connections to APNs per push topic.',
+    services: ['push'], status: 'active',
+  },
+  {
+    key: 'apnsInFlight', flag: '-apns-in-flight', env: 'ESPALIER_APNS_IN_FLIGHT', kind: 'int', min: 1, default: '1000',
+    description: 'Most pushes awaiting an APNs answer at once, per topic (never more than the streams APNs allows).',
+    services: ['push'], status: 'active',
+  },
+  {
+    key: 'pushCoalesce', flag: '-push-coalesce', env: 'ESPALIER_PUSH_COALESCE', kind: 'duration', default: '100ms',
+    description: 'Window in which push triggers (commands queued, push requests) for one enrollment become one push.',
+    services: ['push'], status: 'active',
   },
   {
     key: 'escrowKeyUnlockUrl', flag: '-escrow-key-unlock-url', env: 'ESPALIER_ESCROW_KEY_UNLOCK_URL', kind: 'url',

@@ -64,6 +64,7 @@ describe('startFakeApns', () => {
     assert.equal(req.headers['apns-push-type'], 'mdm');
     assert.equal(req.body, '{"mdm":"magic"}');
     assert.equal(req.topic, TOPIC);
+    assert.equal(req.certificateFingerprint, new X509Certificate(cert.certPem).fingerprint256);
     assert.equal(req.deviceToken, 'abcd');
   });
 

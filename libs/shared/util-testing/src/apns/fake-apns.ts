@@ -21,6 +21,8 @@ export interface FakeApnsRequest {
   readonly body: string;
   /** The client certificate's subject UID: the topic APNs authorises the push for. */
   readonly topic: string | undefined;
+  /** SHA-256 fingerprint of the client certificate (`AB:CD:…`), to tell two certificates of one topic apart. */
+  readonly certificateFingerprint: string | undefined;
   /** The hex token from `/3/device/<token>`, if the path has that shape. */
   readonly deviceToken: string | undefined;
 }
@@ -106,13 +108,15 @@ function toRequest(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, body
     if (!name.startsWith(':') && value !== undefined) plain[name.toLowerCase()] = String(value);
   }
   const socket = stream.session?.socket as TLSSocket | undefined;
-  const uid = socket?.getPeerCertificate().subject?.UID as string | string[] | undefined;
+  const peer = socket?.getPeerCertificate();
+  const uid = peer?.subject?.UID as string | string[] | undefined;
   return {
     method: String(headers[':method'] ?? ''),
     path,
     headers: plain,
     body,
     topic: Array.isArray(uid) ? uid[0] : uid,
+    certificateFingerprint: peer?.fingerprint256 || undefined,
     deviceToken: /^\/3\/device\/([0-9a-fA-F]+)$/.exec(path)?.[1],
   };
 }
