@@ -29,6 +29,8 @@ export interface PushHarness extends CommandsHarness {
   uploadCertificate(topic: string): Promise<PushCertificate & { fingerprint: string }>;
   /** What checkin does on a TokenUpdate: append TokenUpdated for a new (or the given) enrollment. */
   tokenUpdate(topic: string, target?: Partial<Target>): Promise<Target>;
+  /** Many new device enrollments of one topic, in one append. */
+  tokenUpdates(topic: string, count: number): Promise<Target[]>;
   /** What api does on /v1/push: append PushRequested; returns its event ID. */
   requestPush(enrollmentIds: readonly string[]): Promise<string>;
   /** What commands does when it queues a command: append CommandQueued events in one append; returns their IDs. */
@@ -59,6 +61,20 @@ export async function openPushHarness(pushEnv: Record<string, string> = {}): Pro
   });
   const append = async (events: Parameters<typeof encodeEvent>[0][]) => void (await base.log.appender.append(events.map((e) => encodeEvent(e))));
   const decoded = () => pushEvents.records.map((r) => decodeEvent({ value: r.value, headers: r.headers }));
+  const tokenUpdated = (topic: string, target: Partial<Target> = {}) => {
+    const deviceId = target.deviceId ?? randomUUID().toUpperCase();
+    const t: Target = {
+      enrollmentId: target.enrollmentId ?? deviceId, deviceId, topic,
+      token: target.token ?? randomBytes(32).toString('hex'), pushMagic: target.pushMagic ?? randomUUID().toUpperCase(),
+    };
+    const user = t.enrollmentId !== deviceId;
+    const data = {
+      enrollmentType: user ? ('User' as const) : ('Device' as const), parentId: user ? deviceId : null,
+      pushTopic: topic, token: t.token, pushMagic: t.pushMagic, certificate: null,
+      raw: base.box.seal(Buffer.from('<plist>TokenUpdate</plist>'), t.enrollmentId),
+    };
+    return [t, createEvent('TokenUpdated', data, meta(t.enrollmentId, deviceId, 'checkin'))] as const;
+  };
   const h: PushHarness = Object.assign(base, {
     apns,
     pushEvents,
@@ -71,19 +87,14 @@ export async function openPushHarness(pushEnv: Record<string, string> = {}): Pro
       return { ...cert, fingerprint: new X509Certificate(cert.certPem).fingerprint256 };
     },
     async tokenUpdate(topic: string, target: Partial<Target> = {}) {
-      const deviceId = target.deviceId ?? randomUUID().toUpperCase();
-      const t: Target = {
-        enrollmentId: target.enrollmentId ?? deviceId, deviceId, topic,
-        token: target.token ?? randomBytes(32).toString('hex'), pushMagic: target.pushMagic ?? randomUUID().toUpperCase(),
-      };
-      const user = t.enrollmentId !== deviceId;
-      const data = {
-        enrollmentType: user ? ('User' as const) : ('Device' as const), parentId: user ? deviceId : null,
-        pushTopic: topic, token: t.token, pushMagic: t.pushMagic, certificate: null,
-        raw: base.box.seal(Buffer.from('<plist>TokenUpdate</plist>'), t.enrollmentId),
-      };
-      await append([createEvent('TokenUpdated', data, meta(t.enrollmentId, deviceId, 'checkin'))]);
+      const [t, event] = tokenUpdated(topic, target);
+      await append([event]);
       return t;
+    },
+    async tokenUpdates(topic: string, count: number) {
+      const made = Array.from({ length: count }, () => tokenUpdated(topic));
+      await append(made.map(([, event]) => event));
+      return made.map(([t]) => t);
     },
     async requestPush(enrollmentIds: readonly string[]) {
       const event = createEvent('PushRequested', { enrollmentIds: [...enrollmentIds] }, meta(null, null, 'api'));

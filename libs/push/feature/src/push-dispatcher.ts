@@ -1,4 +1,4 @@
-import type { LogAppender, LogRecord } from '@espalier/contracts/event-log';
+import type { LogAppender } from '@espalier/contracts/event-log';
 import type { PushTarget } from '@espalier/push/data-access-push';
 import { coalesce, planPushes, type PushJob, type PushTrigger, type RetryPolicy } from '@espalier/push/domain';
 import type { Logger } from '@espalier/shared/util-logging';
@@ -20,7 +20,7 @@ export interface PushDispatcherOptions {
   /** Bounds the wait for the push projection to catch up with the log. */
   readonly timeoutMs: number;
   readonly retry: RetryPolicy;
-  /** IDs per read and records per append. */
+  /** Enrollments per slice: one read, one append (default 5,000). */
   readonly chunk?: number;
 }
 
@@ -41,7 +41,25 @@ export class PushDispatcher {
     const jobs = coalesce(triggers);
     if (jobs.length === 0) return;
     await this.deps.fence.catchUp(this.options.timeoutMs);
-    const targets = await this.readTargets(jobs);
+    const slices: PushJob[][] = [];
+    for (let i = 0; i < jobs.length; i += this.chunk) slices.push(jobs.slice(i, i + this.chunk));
+    // Two slices at a time: one appends its outcomes while the next is at APNs, and memory
+    // holds two slices, not a whole 50,000-enrollment request.
+    const settled: Settled[][] = [];
+    let next = 0;
+    const worker = async () => {
+      while (next < slices.length) {
+        const index = next++;
+        settled[index] = await this.pushSlice(slices[index]);
+      }
+    };
+    await Promise.all([worker(), worker()]);
+    this.logSummary(triggers.length, settled.flat());
+  }
+
+  /** Reads, plans, pushes and records one slice; resolves once its outcomes are in the log. */
+  private async pushSlice(jobs: readonly PushJob[]): Promise<Settled[]> {
+    const targets = await this.deps.targets(jobs.map((job) => job.enrollmentId));
     const { clients, unusable } = await this.deps.clients.forTopics([...targets.values()].map((t) => t.topic));
     const settled = await Promise.all(
       planPushes(jobs, targets, unusable).map(async (plan): Promise<Settled> => {
@@ -51,21 +69,8 @@ export class PushDispatcher {
         return { plan, outcome: await sendWithRetry(client, plan.target, this.options.retry, this.deps.send) };
       }),
     );
-    await this.append(settled.flatMap((s) => outcomeRecords(s, this.deps.ids)));
-    this.logSummary(triggers.length, settled);
-  }
-
-  private async readTargets(jobs: readonly PushJob[]): Promise<Map<string, PushTarget>> {
-    const ids = jobs.map((job) => job.enrollmentId);
-    const reads: Promise<Map<string, PushTarget>>[] = [];
-    for (let i = 0; i < ids.length; i += this.chunk) reads.push(this.deps.targets(ids.slice(i, i + this.chunk)));
-    return new Map((await Promise.all(reads)).flatMap((found) => [...found]));
-  }
-
-  private async append(records: readonly LogRecord[]): Promise<void> {
-    const appends: Promise<unknown>[] = [];
-    for (let i = 0; i < records.length; i += this.chunk) appends.push(this.deps.appender.append(records.slice(i, i + this.chunk)));
-    await Promise.all(appends);
+    await this.deps.appender.append(settled.flatMap((s) => outcomeRecords(s, this.deps.ids)));
+    return settled;
   }
 
   private logSummary(triggers: number, settled: readonly Settled[]): void {
