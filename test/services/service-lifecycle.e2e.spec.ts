@@ -18,6 +18,7 @@ describe('the four services as processes', () => {
   const own: Record<string, Record<string, string>> = {
     checkin: { ESPALIER_CA: caPath, ESPALIER_SECRET_KEY: randomBytes(32).toString('base64') },
     commands: { ESPALIER_CA: caPath },
+    push: { ESPALIER_SECRET_KEY: randomBytes(32).toString('base64') },
   };
 
   it('start, migrate their own schema, answer /healthz and /readyz, and stop cleanly on SIGTERM', async () => {
@@ -76,6 +77,12 @@ describe('the four services as processes', () => {
     const noCa = await startService('commands', env);
     assert.equal((await noCa.exited).code, 1);
     assert.match(noCa.output(), /commands: must supply the CA certificate path \(-ca \/ ESPALIER_CA\)/);
+  });
+
+  it('refuses to start push without -secret-key: push keys are sealed in the log', async () => {
+    const noKey = await startService('push', env);
+    assert.equal((await noKey.exited).code, 1);
+    assert.match(noKey.output(), /push: needs -secret-key \(ESPALIER_SECRET_KEY\)/);
   });
 
   it('fails start-up with a clear error when the database is down', async () => {

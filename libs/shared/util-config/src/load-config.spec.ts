@@ -116,8 +116,8 @@ describe('loadConfig', () => {
 
   it('fails when a planned setting is set, by flag or variable, even to its default', () => {
     assert.deepEqual(errors(['-disable-mdm=false']), ['-disable-mdm (ESPALIER_DISABLE_MDM) is not implemented yet (planned in issue #8)']);
-    assert.deepEqual(errors([], { ESPALIER_APNS_URL: 'https://x' }, 'push'), [
-      '-apns-url (ESPALIER_APNS_URL) is not implemented yet (planned in issue #5)',
+    assert.deepEqual(errors([], { ESPALIER_PUSH_WAIT: '2s' }, 'api'), [
+      '-push-wait (ESPALIER_PUSH_WAIT) is not implemented yet (planned in issue #6)',
     ]);
   });
 
