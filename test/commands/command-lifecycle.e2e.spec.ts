@@ -11,6 +11,7 @@ import {
   macosTokenUpdate,
   macosUserTokenUpdate,
   uniqueName,
+  waitUntil,
   type SimulatedDevice,
 } from '@espalier/shared/util-testing';
 import { openCommandsHarness, type CommandsHarness, type Submitted } from './commands-harness';
@@ -157,10 +158,11 @@ describe('commands service: queues across the enrollment lifecycle', () => {
     assert.ok(Buffer.from(reported.data.raw, 'base64').equals(failed));
     assert.equal(reported.data.errorChain?.[0].errorDomain, 'MCProfileErrorDomain');
     assert.equal(reported.source, 'commands');
-    const row = await h.pool.query('SELECT status, result, deliveries FROM commands.enrollment_commands WHERE enrollment_id = $1 AND command_uuid = $2', [
-      udid,
-      a.commandUuid,
-    ]);
+    // The event is in the log; the projection applies it a moment later (the next report's fence would wait for it).
+    const query = () =>
+      h.pool.query('SELECT status, result, deliveries FROM commands.enrollment_commands WHERE enrollment_id = $1 AND command_uuid = $2', [udid, a.commandUuid]);
+    await waitUntil('the report applied by the projection', async () => ((await query()).rows[0]?.status ?? null) !== null, 10_000, 20);
+    const row = await query();
     assert.equal(row.rows[0].status, 'Error');
     assert.ok((row.rows[0].result as Buffer).equals(failed));
     assert.equal(row.rows[0].deliveries, 1);
