@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { EventLog } from '@espalier/contracts/event-log';
 import { TOPICS } from '@espalier/contracts/events';
-import { EVENT_LOG, LOGGER, STORAGE_READY, type StorageReady } from '@espalier/contracts/runtime';
+import { EVENT_LOG, LOGGER, STORAGE_READY, startGroupWhenReady, type StorageReady } from '@espalier/contracts/runtime';
 import type { Logger } from '@espalier/shared/util-logging';
 import { ApnsClients } from './apns-clients';
 import { triggersOf } from './push-triggers';
@@ -26,11 +26,15 @@ export class PushHost implements OnApplicationBootstrap, OnApplicationShutdown {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  /** Not awaited: Nest runs bootstrap hooks module by module, and the storage may become ready after this one. */
   onApplicationBootstrap(): void {
-    this.start().catch((error) => {
-      this.logger.error({ err: error, groupId: PUSH_GROUP }, 'push consumer failed to start');
-      process.exit(1);
+    startGroupWhenReady(this.log, this.storage, this.logger, {
+      groupId: PUSH_GROUP,
+      topics: [TOPICS.push, TOPICS.command],
+      fromBeginning: true,
+      handleBatch: async (batch) => {
+        const triggers = triggersOf(batch, this.logger);
+        if (triggers.length > 0) await this.window.add(triggers);
+      },
     });
   }
 
@@ -40,19 +44,5 @@ export class PushHost implements OnApplicationBootstrap, OnApplicationShutdown {
    */
   async onApplicationShutdown(): Promise<void> {
     await this.clients.close();
-  }
-
-  private async start(): Promise<void> {
-    await this.storage.ready;
-    const consumer = this.log.subscribe({
-      groupId: PUSH_GROUP,
-      topics: [TOPICS.push, TOPICS.command],
-      fromBeginning: true,
-      handleBatch: async (batch) => {
-        const triggers = triggersOf(batch, this.logger);
-        if (triggers.length > 0) await this.window.add(triggers);
-      },
-    });
-    await consumer.start();
   }
 }

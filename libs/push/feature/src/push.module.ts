@@ -35,12 +35,12 @@ export class PushModule {
     return {
       module: PushModule,
       providers: [
+        { provide: PushTargetsReader, inject: [PG_POOL], useFactory: (pool: Pool) => new PushTargetsReader(pool, PUSH_SCHEMA) },
         {
           provide: ApnsClients,
-          inject: [PG_POOL, LOGGER],
-          useFactory: (pool: Pool, logger: Logger) => {
-            const reader = new PushTargetsReader(pool, PUSH_SCHEMA);
-            return new ApnsClients(
+          inject: [PushTargetsReader, LOGGER],
+          useFactory: (reader: PushTargetsReader, logger: Logger) =>
+            new ApnsClients(
               { certificate: (topic) => reader.certificate(topic), box, logger: logger.child({ component: 'apns' }) },
               {
                 baseUrl: config.apnsUrl,
@@ -48,14 +48,12 @@ export class PushModule {
                 maxInFlight: config.apnsInFlight,
                 ...(config.apnsExpiration === undefined ? {} : { expirationSeconds: Math.ceil(config.apnsExpiration / 1000) }),
               },
-            );
-          },
+            ),
         },
         {
           provide: TriggerWindow,
-          inject: [PG_POOL, EVENT_LOG, CHECKPOINT_BARRIER, ApnsClients, LOGGER],
-          useFactory: (pool: Pool, log: EventLog, barrier: CheckpointBarrier, clients: ApnsClients, logger: Logger) => {
-            const reader = new PushTargetsReader(pool, PUSH_SCHEMA);
+          inject: [PushTargetsReader, EVENT_LOG, CHECKPOINT_BARRIER, ApnsClients, LOGGER],
+          useFactory: (reader: PushTargetsReader, log: EventLog, barrier: CheckpointBarrier, clients: ApnsClients, logger: Logger) => {
             const dispatcher = new PushDispatcher(
               {
                 fence: new PushFence(new LogFence(log, barrier), PUSH_SCHEMA),
