@@ -61,3 +61,14 @@ export const PushFailed = defineEvent({
 });
 
 export const pushEvents = [PushRequested, PushCertUploaded, PushSent, PushFailed] as const;
+
+/**
+ * PushFailed reasons the push service writes when nothing reached APNs; the
+ * API maps them to NanoMDM's answers (§3.7), so both sides use these texts.
+ */
+export const PUSH_FAILURE = {
+  /** NanoMDM's per-ID error for an enrollment without a TokenUpdate (§9.1). */
+  dataMissing: 'push data missing for id',
+  noCertificate: (topic: string) => `no push certificate for topic "${topic}"`,
+  tokenInvalid: 'device token refused by APNs since the last TokenUpdate; not pushed until the next one',
+} as const;

@@ -1,3 +1,4 @@
+import { PUSH_FAILURE } from '@espalier/contracts/events';
 import type { PushJob } from './push-trigger';
 
 /** An enrollment's push data (§9.1) as the push projection knows it. */
@@ -14,10 +15,10 @@ export type PushPlan =
   | { readonly kind: 'send'; readonly job: PushJob; readonly target: TargetFacts }
   | { readonly kind: 'fail'; readonly job: PushJob; readonly deviceId: string; readonly topic: string | null; readonly reason: string; readonly token?: string };
 
-/** NanoMDM's per-ID error for an enrollment without a TokenUpdate (§9.1). */
-export const PUSH_DATA_MISSING = 'push data missing for id';
-export const TOKEN_INVALID = 'device token refused by APNs since the last TokenUpdate; not pushed until the next one';
-export const noCertificate = (topic: string) => `no push certificate for topic "${topic}"`;
+/** The reasons live in the event catalog: the API maps them to NanoMDM's answers. */
+export const PUSH_DATA_MISSING = PUSH_FAILURE.dataMissing;
+export const TOKEN_INVALID = PUSH_FAILURE.tokenInvalid;
+export const noCertificate = PUSH_FAILURE.noCertificate;
 
 /**
  * What to do with each job, given push data and why some topics cannot push

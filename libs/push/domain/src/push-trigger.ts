@@ -13,6 +13,6 @@ export interface PushTrigger {
 export interface PushJob {
   readonly enrollmentId: string;
   readonly deviceId: string | null;
-  /** Outcome events to write: one per operator request, else one for the first queued command. */
+  /** Outcome events to write: one per correlation (API request) among the triggers. */
   readonly answers: readonly PushTrigger[];
 }

@@ -12,7 +12,7 @@ const NO_CERT = 'com.apple.mgmt.External.none';
 const target = (deviceId: string, topic = T1): PushTarget => ({ deviceId, topic, tokenHex: `${deviceId.toLowerCase()}0`.padEnd(8, '0'), pushMagic: `M-${deviceId}`, invalid: false });
 let ids = 0;
 const uuid = () => `0190d0a0-0000-7000-8000-${String(++ids).padStart(12, '0')}`;
-const requested = (enrollmentId: string, eventId: string): PushTrigger => ({ enrollmentId, deviceId: null, eventId, correlationId: 'corr', kind: 'requested' });
+const requested = (enrollmentId: string, eventId: string): PushTrigger => ({ enrollmentId, deviceId: null, eventId, correlationId: `c-${eventId}`, kind: 'requested' });
 
 /** A dispatcher over in-memory fakes: APNs answers by token from `answers` (in order, the last one repeating). */
 function given(options: { targets: Record<string, PushTarget>; answers?: Record<string, ApnsOutcome[]>; chunk?: number; failAppend?: boolean; failFence?: boolean }) {
