@@ -1,7 +1,9 @@
+import { apiProjection } from '@espalier/api/data-access-api';
 import type { ServiceSchema } from '@espalier/shared/data-access-postgres';
 
 /**
- * The PostgreSQL schema "api" owns. No other service reads it; what others
- * need from api they learn from its events.
+ * The PostgreSQL schema "api" owns: the api.registry projection (enrollments
+ * that may be targeted, CommandUUIDs taken, push certificates' expiry). No
+ * other service reads it; what others need from api they learn from its events.
  */
-export const apiSchema: ServiceSchema = { schema: 'api', migrations: [], projections: [] };
+export const apiSchema: ServiceSchema = { schema: 'api', migrations: [], projections: [apiProjection('api')] };

@@ -102,13 +102,13 @@ export const espalierSettings = [
   },
   {
     key: 'pushWait', flag: '-push-wait', env: 'ESPALIER_PUSH_WAIT', kind: 'duration', default: '2s',
-    description: 'How long the API waits for push outcomes before answering.',
-    services: ['api'], status: { plannedIn: 6 },
+    description: 'How long /v1/push and /v1/enqueue wait for push outcomes; an ID whose outcome comes later is answered {} (its PushSent/PushFailed follows on mdm.push).',
+    services: ['api'], status: 'active',
   },
   {
     key: 'bodyLimit', flag: '-body-limit', env: 'ESPALIER_BODY_LIMIT', kind: 'int', min: 1024, default: '10485760',
-    description: 'Largest device request body in bytes; larger requests get 413.',
-    services: ['checkin', 'commands'], status: 'active',
+    description: 'Largest request body in bytes (device requests, enqueued commands, push certificates); larger requests get 413.',
+    services: ['checkin', 'commands', 'api'], status: 'active',
   },
   {
     key: 'retentionResults', flag: '-retention-results', env: 'ESPALIER_RETENTION_RESULTS', kind: 'enum',

@@ -18,7 +18,7 @@ export const nanomdmSettings = [
   {
     key: 'api', flag: '-api', env: 'ESPALIER_API', kind: 'string', default: undefined, secret: true,
     description: 'API key: enables /v1/* behind HTTP Basic auth (user "nanomdm"). Empty = no API routes.',
-    services: ['api'], status: { plannedIn: 6 },
+    services: ['api'], status: 'active',
   },
   {
     key: 'ca', flag: '-ca', env: 'ESPALIER_CA', kind: 'path', default: undefined,

@@ -1,0 +1,3 @@
+export { API_PROJECTION, apiProjection } from './api.projection';
+export { apiMigrations, apiTables } from './api.migrations';
+export { ApiReader } from './api.reader';

@@ -1,0 +1,79 @@
+import { Module, type DynamicModule, type Provider } from '@nestjs/common';
+import type { Pool } from 'pg';
+import type { EventLog } from '@espalier/contracts/event-log';
+import { CHECKPOINT_BARRIER, EVENT_LOG, LOGGER, PG_POOL } from '@espalier/contracts/runtime';
+import { ApiReader } from '@espalier/api/data-access-api';
+import { checkBodyLimit } from '@espalier/mdm/device-http';
+import { MAX_RECORD_BYTES } from '@espalier/shared/data-access-kafka';
+import { LogFence, type CheckpointBarrier } from '@espalier/shared/data-access-postgres';
+import type { Config } from '@espalier/shared/util-config';
+import { SecretBox } from '@espalier/shared/util-crypto';
+import { uuidv7 } from '@espalier/shared/util-ids';
+import type { Logger } from '@espalier/shared/util-logging';
+import { ApiDisabledController } from './api-disabled.controller';
+import { ApiFence } from './api-fence';
+import { ApiController } from './api.controller';
+import type { ApiDeps, ApiOptions } from './api.deps';
+import { API_SETTINGS } from './api.tokens';
+import { EnqueueService } from './enqueue.service';
+import { OutcomeWatcher } from './outcome-watcher';
+import { OutcomeWatcherHost } from './outcome-watcher.host';
+import { PushService } from './push.service';
+import { PushCertService } from './pushcert.service';
+import { VersionController } from './version.controller';
+
+export const API_SCHEMA = 'api';
+const API_DEPS = Symbol('API_DEPS');
+
+/** Push keys are sealed before they enter the log; an API that accepts uploads needs the key. */
+function secretBoxFrom(config: Config<'api'>): SecretBox {
+  if (!config.secretKey) throw new Error('api: needs -secret-key (ESPALIER_SECRET_KEY) to seal uploaded push certificate keys');
+  return new SecretBox({ keyId: config.secretKeyId, key: config.secretKey });
+}
+
+@Module({})
+export class ApiModule {
+  /** Without -api only /version is served, as in NanoMDM; /v1/ answers 404. */
+  static forRoot(config: Config<'api'>, build: { version: string }): DynamicModule {
+    checkBodyLimit('api', config.bodyLimit, MAX_RECORD_BYTES);
+    const settings = { provide: API_SETTINGS, useValue: { key: config.api ?? '', bodyLimit: config.bodyLimit, version: build.version } };
+    if (!config.api) return { module: ApiModule, controllers: [VersionController, ApiDisabledController], providers: [settings] };
+    const box = secretBoxFrom(config);
+    const options: ApiOptions = { pushWaitMs: config.pushWait, fenceTimeoutMs: config.catchUpTimeout };
+    const service = <T>(type: new (deps: ApiDeps, options: ApiOptions) => T): Provider => ({
+      provide: type,
+      inject: [API_DEPS],
+      useFactory: (deps: ApiDeps) => new type(deps, options),
+    });
+    return {
+      module: ApiModule,
+      controllers: [VersionController, ApiController],
+      providers: [
+        settings,
+        OutcomeWatcher,
+        OutcomeWatcherHost,
+        {
+          provide: API_DEPS,
+          inject: [PG_POOL, EVENT_LOG, CHECKPOINT_BARRIER, OutcomeWatcher, LOGGER],
+          useFactory: (pool: Pool, log: EventLog, barrier: CheckpointBarrier, watcher: OutcomeWatcher, logger: Logger): ApiDeps => ({
+            appender: log.appender,
+            fence: new ApiFence(new LogFence(log, barrier), API_SCHEMA),
+            reader: new ApiReader(pool, API_SCHEMA),
+            watcher,
+            box,
+            clock: () => new Date(),
+            newId: () => uuidv7(),
+            logger: logger.child({ component: 'api' }),
+          }),
+        },
+        service(PushCertService),
+        service(PushService),
+        {
+          provide: EnqueueService,
+          inject: [API_DEPS, PushService],
+          useFactory: (deps: ApiDeps, pushes: PushService) => new EnqueueService(deps, options, pushes),
+        },
+      ],
+    };
+  }
+}

@@ -1,0 +1,1 @@
+export { ApiModule, API_SCHEMA } from './api.module';
