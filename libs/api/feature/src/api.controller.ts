@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { enrollmentIdsFromPath } from '@espalier/api/domain';
 import { PayloadTooLargeError, readBody } from '@espalier/mdm/device-http';
 import { sendJson, sendText } from './api-reply';
-import { basicAuthOk } from './basic-auth';
+import { basicAuthOk } from '@espalier/shared/util-crypto';
 import { API_SETTINGS, type ApiSettings } from './api.tokens';
 import { EnqueueService } from './enqueue.service';
 import { PushService } from './push.service';

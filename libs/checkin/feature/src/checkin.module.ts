@@ -14,7 +14,8 @@ import type { Logger } from '@espalier/shared/util-logging';
 import { AuthProxy } from './auth-proxy';
 import { AuthProxyController } from './auth-proxy.controller';
 import { CheckinController } from './checkin.controller';
-import { CHECKIN_LIMITS, CheckinService } from './checkin.tokens';
+import { CHECKIN_LIMITS, CheckinService, MIGRATION_KEY } from './checkin.tokens';
+import { MigrationController } from './migration.controller';
 import { DeclarativeManagementClient } from './declarative-management.client';
 import { TokenHandlerRegistry, type TokenHandler } from './token-handlers';
 
@@ -32,6 +33,17 @@ function authenticatorFrom(config: Config<'checkin'>): DeviceAuthenticator {
 function secretBoxFrom(config: Config<'checkin'>): SecretBox {
   if (!config.secretKey) throw new Error('checkin: needs -secret-key (ESPALIER_SECRET_KEY) to seal unlock and bootstrap tokens before they enter the event log');
   return new SecretBox({ keyId: config.secretKeyId, key: config.secretKey });
+}
+
+/**
+ * Security: /migration takes check-ins with no device certificate, on the API
+ * key alone; it is served only when the operator asks for it (-migration) and
+ * set a key (-api).
+ */
+function migrationKey(config: Config<'checkin'>): string | null {
+  if (!config.migration) return null;
+  if (!config.api) throw new Error('checkin: -migration needs -api (ESPALIER_API): /migration is protected by the API key');
+  return config.api;
 }
 
 @Module({})
@@ -57,10 +69,11 @@ export class CheckinModule {
       : [];
     return {
       module: CheckinModule,
-      controllers: [CheckinController, ...(config.authProxyUrl ? [AuthProxyController] : [])],
+      controllers: [CheckinController, MigrationController, ...(config.authProxyUrl ? [AuthProxyController] : [])],
       providers: [
         ...authProxy,
         { provide: CHECKIN_LIMITS, useValue: { bodyLimit: config.bodyLimit } },
+        { provide: MIGRATION_KEY, useValue: migrationKey(config) },
         {
           provide: CheckinService,
           inject: [PG_POOL, EVENT_LOG, CHECKPOINT_BARRIER, LOGGER],

@@ -66,11 +66,26 @@ export class CheckinService {
     private readonly options: CheckinServiceOptions,
   ) {}
 
-  async handle(request: CheckinRequest): Promise<DeviceReply> {
+  handle(request: CheckinRequest): Promise<DeviceReply> {
+    return this.guarded((traceId) => this.process(request, traceId));
+  }
+
+  /**
+   * `/migration` (§3.10): a check-in from another server's storage, already
+   * authorised by the API key. No certificate is extracted, verified or
+   * associated, and nothing is dumped; the decider and the events are the
+   * same as a device's. The enrollment's own requests later need -retro.
+   */
+  handleMigration(body: Buffer): Promise<DeviceReply> {
+    return this.guarded((traceId) => this.decideAndRecord(body, null, traceId, false));
+  }
+
+  /** Maps each typed failure to its status; anything unexpected is a 500, logged. */
+  private async guarded(work: (traceId: string) => Promise<DeviceReply>): Promise<DeviceReply> {
     const traceId = this.deps.newId();
     const log = this.deps.logger.child({ traceId });
     try {
-      return await this.process(request, traceId);
+      return await work(traceId);
     } catch (error) {
       if (error instanceof DeviceCertError) {
         log.info({ err: (error as Error).message }, 'check-in: device certificate refused');
@@ -99,14 +114,21 @@ export class CheckinService {
       throw new ProtocolError(400, 'check-in: with -checkin, check-ins are served on /checkin only');
     }
     const cert = await this.deps.authenticator.authenticate(request.headers, request.body);
-    const message = decodeCheckin(request.body);
+    return this.decideAndRecord(request.body, cert.hash, traceId, true);
+  }
+
+  /** Everything after the certificate: decode, the decider, side calls, the event. */
+  private async decideAndRecord(body: Buffer, certificateHash: string | null, traceId: string, dump: boolean): Promise<DeviceReply> {
+    const message = decodeCheckin(body);
     // -dump (§11.6): the raw check-in, then what NanoMDM also writes for some messages.
-    this.dump(request.body);
-    if (message.messageType === 'DeclarativeManagement' && message.data && message.data.length > 0) this.dump(message.data);
+    if (dump) {
+      this.dump(body);
+      if (message.messageType === 'DeclarativeManagement' && message.data && message.data.length > 0) this.dump(message.data);
+    }
     const enrollment = resolveEnrollment(message.ids);
     if (message.messageType === 'GetToken') validateGetToken(message);
-    const state = await unavailableOnError('reading enrollment state', () => this.deps.reader.read(enrollment.deviceChannelId, cert.hash));
-    const decision = decideCheckin({ message, enrollment, certificateHash: cert.hash, raw: request.body }, state, {
+    const state = await unavailableOnError('reading enrollment state', () => this.deps.reader.read(enrollment.deviceChannelId, certificateHash));
+    const decision = decideCheckin({ message, enrollment, certificateHash, raw: body }, state, {
       retro: this.options.retro,
       uaZeroLengthDigestChallenge: this.options.uaZeroLengthDigestChallenge,
       declarativeManagement: this.deps.dm !== null,

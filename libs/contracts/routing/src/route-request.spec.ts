@@ -36,12 +36,12 @@ describe('routeRequest', () => {
     assert.equal(routeRequest('POST', '/authproxy/some/upstream/path', 'application/json'), 'checkin');
   });
 
-  it('sends /v1/*, /version and /migration to api', () => {
+  it('sends /v1/* and /version to api, /migration to checkin', () => {
     for (const path of ['/v1/pushcert', '/v1/push/a,b', '/v1/enqueue/a', '/v1/escrowkeyunlock', '/v1/push']) {
       assert.equal(routeRequest('POST', path, undefined), 'api', path);
     }
     assert.equal(routeRequest('GET', '/version', undefined), 'api');
-    assert.equal(routeRequest('PUT', '/migration', CHECKIN_CT), 'api');
+    assert.equal(routeRequest('PUT', '/migration', CHECKIN_CT), 'checkin');
   });
 
   it('ignores the query string', () => {

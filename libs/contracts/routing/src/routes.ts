@@ -46,5 +46,6 @@ export const ROUTES: readonly Route[] = [
   { path: '/authproxy/', match: 'prefix', service: 'checkin' },
   { path: '/v1/', match: 'prefix', service: 'api' },
   { path: '/version', match: 'exact', service: 'api' },
-  { path: '/migration', match: 'exact', service: 'api' },
+  // NanoMDM serves it with the API key, but it is a check-in: the check-in service decides it.
+  { path: '/migration', match: 'exact', service: 'checkin' },
 ];

@@ -116,8 +116,8 @@ describe('loadConfig', () => {
 
   it('fails when a planned setting is set, by flag or variable, even to its default', () => {
     assert.deepEqual(errors(['-disable-mdm=false']), ['-disable-mdm (ESPALIER_DISABLE_MDM) is not implemented yet (planned in issue #8)']);
-    assert.deepEqual(errors([], { ESPALIER_MIGRATION: 'false' }, 'api'), [
-      '-migration (ESPALIER_MIGRATION) is not implemented yet (planned in issue #6)',
+    assert.deepEqual(errors([], { ESPALIER_ESCROW_KEY_UNLOCK_URL: 'https://deviceservices-external.apple.com/deviceservicesworkers/escrowKeyUnlock' }, 'api'), [
+      '-escrow-key-unlock-url (ESPALIER_ESCROW_KEY_UNLOCK_URL) is not implemented yet (planned in issue #6)',
     ]);
   });
 
@@ -129,7 +129,7 @@ describe('loadConfig', () => {
   });
 
   it("leaves another service's environment variables alone: one environment is often shared by all services", () => {
-    assert.deepEqual(errors([], { ESPALIER_CA: '/ca.pem', ESPALIER_MIGRATION: 'true' }, 'api').filter((e) => /ESPALIER_CA/.test(e)), []);
+    assert.deepEqual(errors([], { ESPALIER_CA: '/ca.pem', ESPALIER_ESCROW_KEY_UNLOCK_URL: 'https://x' }, 'api').filter((e) => /ESPALIER_CA/.test(e)), []);
     assert.equal('ca' in config([], { ESPALIER_CA: '/ca.pem' }, 'api'), false);
   });
 
@@ -145,9 +145,9 @@ describe('loadConfig', () => {
 
   it('never echoes a secret value', () => {
     const leaked = 'c2hvcnQtc2VjcmV0LXZhbHVl';
-    const found = errors(['-secret-key', leaked, `-api=${leaked}`], { ESPALIER_WEBHOOK_HMAC_KEY: leaked });
+    const found = errors(['-secret-key', leaked, `-api=${leaked}`], { ESPALIER_WEBHOOK_HMAC_KEY: leaked }, 'commands');
     assert.equal(found.length, 3, found.join('\n'));
-    assert.match(found[0], /^-api \(ESPALIER_API\) is not a setting of the checkin service/);
+    assert.match(found[0], /^-api \(ESPALIER_API\) is not a setting of the commands service/);
     assert.match(found[1], /^-webhook-hmac-key \(ESPALIER_WEBHOOK_HMAC_KEY\) is not implemented yet/);
     assert.equal(found[2], '-secret-key (ESPALIER_SECRET_KEY): invalid value (secret, not shown) from the command line: must be 32 bytes, base64 or hex encoded');
     assert.doesNotMatch(found.join('\n'), new RegExp(leaked));

@@ -17,8 +17,8 @@ export const nanomdmSettings = [
   },
   {
     key: 'api', flag: '-api', env: 'ESPALIER_API', kind: 'string', default: undefined, secret: true,
-    description: 'API key: enables /v1/* behind HTTP Basic auth (user "nanomdm"). Empty = no API routes.',
-    services: ['api'], status: 'active',
+    description: 'API key: enables /v1/* (api) and /migration (checkin, with -migration) behind HTTP Basic auth (user "nanomdm"). Empty = no API routes.',
+    services: ['api', 'checkin'], status: 'active',
   },
   {
     key: 'ca', flag: '-ca', env: 'ESPALIER_CA', kind: 'path', default: undefined,
@@ -63,8 +63,8 @@ export const nanomdmSettings = [
   // Security: /migration accepts check-ins with no device certificate at all (API key only).
   {
     key: 'migration', flag: '-migration', env: 'ESPALIER_MIGRATION', kind: 'bool', default: 'false',
-    description: 'Serve /migration (needs -api): import enrollments from another MDM without device certificates.',
-    services: ['api'], status: { plannedIn: 6 },
+    description: 'Serve /migration (needs -api): import enrollments from another MDM without device certificates (they then need -retro).',
+    services: ['checkin'], status: 'active',
   },
   // Security: an enrollment with no certificate association yet (e.g. imported through /migration)
   // is bound to whatever valid certificate it first presents, so until every such device has
