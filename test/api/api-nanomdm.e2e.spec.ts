@@ -113,6 +113,35 @@ describe('api service: NanoMDM routes over HTTP, with the full stack', () => {
     h.apns.reply(() => ({ status: 200 }));
   });
 
+  it('/v1/escrowkeyunlock posts to Apple with the topic\'s push certificate and passes its answer back', async () => {
+    await h.call('PUT', '/v1/pushcert', { body: cert.certPem + cert.keyPem });
+    h.escrow.reply(200, 'unlocked');
+    const form = new URLSearchParams({ topic: FIXTURE_TOPIC, serial: 'C02XK1', productType: 'Mac14,2', orgName: 'Acme & Sons', guid: 'G-1', escrowKey: 'k+y', imei: '35 20' });
+    const res = await h.call('POST', '/v1/escrowkeyunlock', { body: form.toString(), headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+    assert.deepStrictEqual([res.status, res.text], [200, 'unlocked']);
+    assert.deepStrictEqual(h.escrow.requests.at(-1), {
+      method: 'POST',
+      url: '/deviceservicesworkers/escrowKeyUnlock?imei=35+20&productType=Mac14%2C2&serial=C02XK1',
+      contentType: 'application/x-www-form-urlencoded',
+      body: 'escrowKey=k%2By&guid=G-1&orgName=Acme+%26+Sons',
+      topic: FIXTURE_TOPIC,
+    });
+    h.escrow.reply(403, 'nope');
+    const refused = await h.call('POST', '/v1/escrowkeyunlock', { body: form.toString(), headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+    assert.deepStrictEqual([refused.status, refused.text], [403, 'nope'], "Apple's status and body, unchanged");
+
+    const noTopic = new URLSearchParams(form);
+    noTopic.delete('topic');
+    assertJson(await h.call('POST', '/v1/escrowkeyunlock', { body: noTopic.toString(), headers: { 'Content-Type': 'application/x-www-form-urlencoded' } }), 400, { error: 'empty topic' });
+    // Query parameters do not count, as in NanoMDM.
+    assertJson(await h.call('POST', `/v1/escrowkeyunlock?${form}`), 400, { error: 'invalid or missing parameters' });
+    const unknownTopic = new URLSearchParams(form);
+    unknownTopic.set('topic', 'com.apple.mgmt.none');
+    const missing = await h.call('POST', '/v1/escrowkeyunlock', { body: unknownTopic.toString(), headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+    assert.equal(missing.status, 500);
+    assert.match(JSON.parse(missing.text).error, /none stored for topic/);
+  });
+
   describe('bad input gets a clear error and appends nothing', () => {
     const submittedWith = async (commandUuid: string) => {
       await h.commandEvents.catchUp();

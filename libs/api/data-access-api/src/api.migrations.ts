@@ -16,11 +16,14 @@ export const apiMigrations: Migration[] = [
         command_uuid text PRIMARY KEY,
         submission_id text NOT NULL
       );
-      -- The latest push certificate per topic, for GET /v1/pushcert.
+      -- The latest push certificate per topic: its expiry for GET /v1/pushcert, the certificate
+      -- and its sealed key for /v1/escrowkeyunlock's mutual TLS to Apple.
       CREATE TABLE ${s}.push_certs (
         topic text PRIMARY KEY,
         not_after timestamptz NOT NULL,
-        uploaded_at timestamptz NOT NULL
+        uploaded_at timestamptz NOT NULL,
+        certificate_pem text NOT NULL,
+        private_key jsonb NOT NULL
       );`,
   },
 ];

@@ -21,9 +21,11 @@ const rejected: Apply<'CommandRejected'> = (tx, s, e) =>
 
 const certUploaded: Apply<'PushCertUploaded'> = (tx, s, e) =>
   tx.query(
-    `INSERT INTO ${s}.push_certs AS c (topic, not_after, uploaded_at) VALUES ($1, $2, $3)
-     ON CONFLICT (topic) DO UPDATE SET not_after = excluded.not_after, uploaded_at = excluded.uploaded_at WHERE excluded.uploaded_at >= c.uploaded_at`,
-    [e.data.topic, e.data.notAfter, e.occurredAt],
+    `INSERT INTO ${s}.push_certs AS c (topic, not_after, uploaded_at, certificate_pem, private_key) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (topic) DO UPDATE SET not_after = excluded.not_after, uploaded_at = excluded.uploaded_at,
+       certificate_pem = excluded.certificate_pem, private_key = excluded.private_key
+     WHERE excluded.uploaded_at >= c.uploaded_at`,
+    [e.data.topic, e.data.notAfter, e.occurredAt, e.data.certificatePem, JSON.stringify(e.data.privateKey)],
   );
 
 /** The API's projection over all three topics. */

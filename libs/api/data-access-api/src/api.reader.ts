@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import type { EncryptedSecret } from '@espalier/contracts/events';
 import { ident } from '@espalier/shared/data-access-postgres';
 
 /** The API's reads; each one index lookup. */
@@ -20,6 +21,16 @@ export class ApiReader {
       [commandUuid, [...new Set(ids)]],
     );
     return { known: new Set(rows[0].known ?? []), uuidUsed: rows[0].used };
+  }
+
+  /** The topic's certificate and its key, still sealed (open it with SecretBox, the topic as AAD). */
+  async pushCertificate(topic: string): Promise<{ certificatePem: string; privateKey: EncryptedSecret } | null> {
+    const { rows } = await this.pool.query<{ certificate_pem: string; private_key: EncryptedSecret }>(
+      `SELECT certificate_pem, private_key FROM ${this.s}.push_certs WHERE topic = $1`,
+      [topic],
+    );
+    const r = rows[0];
+    return r === undefined ? null : { certificatePem: r.certificate_pem, privateKey: r.private_key };
   }
 
   async pushCertNotAfter(topic: string): Promise<Date | null> {

@@ -4,3 +4,5 @@ export { apiStatusCode, orderedResult, type ApiResult, type IdResult } from './a
 export { placeOutcome, type PlacedOutcome, type PushOutcomeFact } from './push-outcome-text';
 export { checkEnqueue, type EnqueueFacts } from './enqueue.check';
 export { pushResults } from './push-results';
+export { goFormEncode } from './go-form';
+export { escrowRequestFrom, type EscrowRequest } from './escrow-request';

@@ -6,6 +6,7 @@ import { sendJson, sendText } from './api-reply';
 import { basicAuthOk } from '@espalier/shared/util-crypto';
 import { API_SETTINGS, type ApiSettings } from './api.tokens';
 import { EnqueueService } from './enqueue.service';
+import { EscrowService } from './escrow.service';
 import { PushService } from './push.service';
 import { PushCertService } from './pushcert.service';
 
@@ -23,6 +24,7 @@ export class ApiController {
     @Inject(PushCertService) private readonly pushCerts: PushCertService,
     @Inject(PushService) private readonly pushes: PushService,
     @Inject(EnqueueService) private readonly enqueues: EnqueueService,
+    @Inject(EscrowService) private readonly escrow: EscrowService,
   ) {}
 
   @All('v1/*rest')
@@ -31,13 +33,14 @@ export class ApiController {
     const [path, query = ''] = splitOnce(raw, '?');
     const rest = path.slice('/v1/'.length);
     if (rest === 'push' || rest === 'enqueue') return sendText(res, 301, `<a href="/v1/${rest}/">Moved Permanently</a>.\n`, { Location: `/v1/${rest}/`, 'Content-Type': 'text/html; charset=utf-8' });
-    const route = rest === 'pushcert' ? 'pushcert' : rest.startsWith('push/') ? 'push' : rest.startsWith('enqueue/') ? 'enqueue' : null;
+    const route = EXACT.has(rest) ? rest : rest.startsWith('push/') ? 'push' : rest.startsWith('enqueue/') ? 'enqueue' : null;
     if (!route) return sendText(res, 404, '404 page not found');
     if (!basicAuthOk(req.headers.authorization, this.settings.key)) {
       req.resume();
       return sendText(res, 401, 'Unauthorized', { 'Www-Authenticate': 'Basic realm="nanomdm"' });
     }
     if (route === 'pushcert') return this.pushcert(req, res, new URLSearchParams(query));
+    if (route === 'escrowkeyunlock') return this.escrowKeyUnlock(req, res);
     const ids = enrollmentIdsFromPath(rest.slice(route.length + 1));
     const errorKey = route === 'push' ? 'push_error' : 'command_error';
     if (!Array.isArray(ids)) return sendJson(res, 500, { [errorKey]: ids.error });
@@ -69,6 +72,22 @@ export class ApiController {
     sendJson(res, reply.status, reply.body);
   }
 
+  /** Only an urlencoded POST body is read, as Go's ParseForm does; query parameters do not count (§3.9). */
+  private async escrowKeyUnlock(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const urlencoded = req.method === 'POST' && (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
+    let form = new URLSearchParams();
+    if (urlencoded) {
+      const body = await this.body(req, res, 'error');
+      if (!body) return;
+      form = new URLSearchParams(body.toString('utf8'));
+    } else req.resume();
+    const reply = await this.escrow.unlock(form);
+    if (!('raw' in reply)) return sendJson(res, reply.status, reply.body);
+    // Apple's status and body; like NanoMDM, not its headers (Go sniffs a Content-Type for the body).
+    res.writeHead(reply.raw.status, reply.raw.body.length > 0 ? { 'Content-Type': 'text/plain; charset=utf-8' } : {});
+    res.end(reply.raw.body);
+  }
+
   /** The exact body, bounded by -body-limit (413, nothing appended), or null once an error was answered. */
   private async body(req: IncomingMessage, res: ServerResponse, errorKey: string): Promise<Buffer | null> {
     try {
@@ -80,6 +99,8 @@ export class ApiController {
     }
   }
 }
+
+const EXACT = new Set(['pushcert', 'escrowkeyunlock']);
 
 function splitOnce(s: string, separator: string): [string, string?] {
   const at = s.indexOf(separator);

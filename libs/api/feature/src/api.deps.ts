@@ -8,7 +8,7 @@ import type { OutcomeWatcher } from './outcome-watcher';
 export interface ApiDeps {
   readonly appender: LogAppender;
   readonly fence: { catchUp(timeoutMs: number): Promise<void> };
-  readonly reader: Pick<ApiReader, 'enqueueFacts' | 'pushCertNotAfter'>;
+  readonly reader: Pick<ApiReader, 'enqueueFacts' | 'pushCertNotAfter' | 'pushCertificate'>;
   readonly watcher: OutcomeWatcher;
   readonly box: SecretBox;
   readonly clock: () => Date;
@@ -17,6 +17,8 @@ export interface ApiDeps {
 }
 
 export interface ApiOptions {
+  /** Apple's escrowKeyUnlock endpoint (-escrow-key-unlock-url). */
+  readonly escrowKeyUnlockUrl: string;
   /** How long /v1/push and /v1/enqueue wait for push outcomes (-push-wait). */
   readonly pushWaitMs: number;
   /** How long a request waits for the API's projection to catch up with the log. */

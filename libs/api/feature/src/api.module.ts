@@ -2,7 +2,7 @@ import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import type { Pool } from 'pg';
 import type { EventLog } from '@espalier/contracts/event-log';
 import { CHECKPOINT_BARRIER, EVENT_LOG, LOGGER, PG_POOL } from '@espalier/contracts/runtime';
-import { ApiReader } from '@espalier/api/data-access-api';
+import { ApiReader, postEscrowKeyUnlock } from '@espalier/api/data-access-api';
 import { checkBodyLimit } from '@espalier/mdm/device-http';
 import { MAX_RECORD_BYTES } from '@espalier/shared/data-access-kafka';
 import { LogFence, type CheckpointBarrier } from '@espalier/shared/data-access-postgres';
@@ -16,6 +16,7 @@ import { ApiController } from './api.controller';
 import type { ApiDeps, ApiOptions } from './api.deps';
 import { API_SETTINGS } from './api.tokens';
 import { EnqueueService } from './enqueue.service';
+import { EscrowService } from './escrow.service';
 import { OutcomeWatcher } from './outcome-watcher';
 import { OutcomeWatcherHost } from './outcome-watcher.host';
 import { PushService } from './push.service';
@@ -24,6 +25,8 @@ import { VersionController } from './version.controller';
 
 export const API_SCHEMA = 'api';
 const API_DEPS = Symbol('API_DEPS');
+/** Apple answers within seconds; a caller must not hang on a silent endpoint. */
+const ESCROW_TIMEOUT_MS = 30_000;
 
 /** Push keys are sealed before they enter the log; an API that accepts uploads needs the key. */
 function secretBoxFrom(config: Config<'api'>): SecretBox {
@@ -39,7 +42,7 @@ export class ApiModule {
     const settings = { provide: API_SETTINGS, useValue: { key: config.api ?? '', bodyLimit: config.bodyLimit, version: build.version } };
     if (!config.api) return { module: ApiModule, controllers: [VersionController, ApiDisabledController], providers: [settings] };
     const box = secretBoxFrom(config);
-    const options: ApiOptions = { pushWaitMs: config.pushWait, fenceTimeoutMs: config.catchUpTimeout };
+    const options: ApiOptions = { pushWaitMs: config.pushWait, fenceTimeoutMs: config.catchUpTimeout, escrowKeyUnlockUrl: config.escrowKeyUnlockUrl };
     const service = <T>(type: new (deps: ApiDeps, options: ApiOptions) => T): Provider => ({
       provide: type,
       inject: [API_DEPS],
@@ -67,6 +70,12 @@ export class ApiModule {
           }),
         },
         service(PushCertService),
+        {
+          provide: EscrowService,
+          inject: [API_DEPS],
+          useFactory: (deps: ApiDeps) =>
+            new EscrowService(deps, options, (request, identity) => postEscrowKeyUnlock(options.escrowKeyUnlockUrl, request, identity, ESCROW_TIMEOUT_MS)),
+        },
         service(PushService),
         {
           provide: EnqueueService,

@@ -98,7 +98,7 @@ export const espalierSettings = [
     key: 'escrowKeyUnlockUrl', flag: '-escrow-key-unlock-url', env: 'ESPALIER_ESCROW_KEY_UNLOCK_URL', kind: 'url',
     default: 'https://deviceservices-external.apple.com/deviceservicesworkers/escrowKeyUnlock',
     description: "Apple's Activation Lock bypass (escrowKeyUnlock) endpoint used by /v1/escrowkeyunlock.",
-    services: ['api'], status: { plannedIn: 6 },
+    services: ['api'], status: 'active',
   },
   {
     key: 'pushWait', flag: '-push-wait', env: 'ESPALIER_PUSH_WAIT', kind: 'duration', default: '2s',

@@ -116,8 +116,8 @@ describe('loadConfig', () => {
 
   it('fails when a planned setting is set, by flag or variable, even to its default', () => {
     assert.deepEqual(errors(['-disable-mdm=false']), ['-disable-mdm (ESPALIER_DISABLE_MDM) is not implemented yet (planned in issue #8)']);
-    assert.deepEqual(errors([], { ESPALIER_ESCROW_KEY_UNLOCK_URL: 'https://deviceservices-external.apple.com/deviceservicesworkers/escrowKeyUnlock' }, 'api'), [
-      '-escrow-key-unlock-url (ESPALIER_ESCROW_KEY_UNLOCK_URL) is not implemented yet (planned in issue #6)',
+    assert.deepEqual(errors([], { ESPALIER_WEBHOOK_URL: 'https://hooks.example/mdm' }, 'api'), [
+      '-webhook-url (ESPALIER_WEBHOOK_URL) is not implemented yet (planned in issue #7)',
     ]);
   });
 
@@ -129,7 +129,7 @@ describe('loadConfig', () => {
   });
 
   it("leaves another service's environment variables alone: one environment is often shared by all services", () => {
-    assert.deepEqual(errors([], { ESPALIER_CA: '/ca.pem', ESPALIER_ESCROW_KEY_UNLOCK_URL: 'https://x' }, 'api').filter((e) => /ESPALIER_CA/.test(e)), []);
+    assert.deepEqual(errors([], { ESPALIER_CA: '/ca.pem', ESPALIER_WEBHOOK_URL: 'https://x' }, 'api').filter((e) => /ESPALIER_CA/.test(e)), []);
     assert.equal('ca' in config([], { ESPALIER_CA: '/ca.pem' }, 'api'), false);
   });
 

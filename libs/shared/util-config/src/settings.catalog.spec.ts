@@ -42,7 +42,6 @@ describe('settings catalog', () => {
 
   it('marks unbuilt features with their issue and the rest active', () => {
     const planned: Record<number, string[]> = {
-      6: ['-escrow-key-unlock-url'],
       7: ['-webhook-url', '-webhook-hmac-key'],
       8: ['-disable-mdm'],
     };
@@ -52,7 +51,7 @@ describe('settings catalog', () => {
     const active = catalog.filter((s) => s.status === 'active').map((s) => s.flag).sort();
     assert.deepEqual(active, [
       '-api', '-apns-connections', '-apns-expiration', '-apns-in-flight', '-apns-url', '-auth-proxy-url', '-body-limit', '-ca', '-catch-up-timeout', '-cert-header', '-checkin', '-consumer-max-attempts',
-      '-database-url', '-debug', '-dm', '-dm-recv-hmac-key', '-dm-send-hmac-key', '-dump', '-intermediate', '-kafka-brokers',
+      '-database-url', '-debug', '-dm', '-dm-recv-hmac-key', '-dm-send-hmac-key', '-dump', '-escrow-key-unlock-url', '-intermediate', '-kafka-brokers',
       '-kafka-client-id', '-kafka-partitions', '-kafka-provision', '-listen', '-log-level', '-migrate', '-migration', '-push-coalesce', '-push-wait', '-retention-results', '-retro',
       '-secret-key', '-secret-key-id', '-shutdown-timeout', '-ua-zl-dc', '-version',
     ]);

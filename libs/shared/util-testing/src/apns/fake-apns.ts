@@ -1,9 +1,8 @@
 import { once } from 'node:events';
 import http2, { type Http2Session, type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 import type { TLSSocket } from 'node:tls';
-import { createTestCa } from '../devices/test-ca';
 import { sendReply, type FakeReply } from './fake-reply';
-import { issueLeafCertificate } from './leaf-certificate';
+import { localServerIdentity } from './server-identity';
 import { pushCaPem } from './push-certificate';
 
 export interface FakeApnsOptions {
@@ -43,14 +42,7 @@ export interface FakeApns {
 
 /** Starts an HTTP/2 + mutual-TLS server that records pushes and answers as scripted. */
 export async function startFakeApns(options: FakeApnsOptions = {}): Promise<FakeApns> {
-  const serverCa = createTestCa({ commonName: 'Espalier Fake APNs CA' });
-  const identity = issueLeafCertificate(serverCa.issuer, {
-    subject: [{ name: 'commonName', value: '127.0.0.1' }],
-    extensions: [
-      { name: 'extKeyUsage', serverAuth: true },
-      { name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }, { type: 2, value: 'localhost' }] },
-    ],
-  });
+  const { serverCa, identity } = localServerIdentity('Espalier Fake APNs CA');
   const server = http2.createSecureServer({
     key: identity.keyPem,
     cert: identity.certPem,

@@ -1,3 +1,4 @@
+export { startFakeEscrow, type FakeEscrow, type FakeEscrowRequest } from './fake-escrow';
 export { startFakeApns, type FakeApns, type FakeApnsOptions, type FakeApnsRequest, type FakeReplier } from './fake-apns';
 export type { FakeReply } from './fake-reply';
 export {
