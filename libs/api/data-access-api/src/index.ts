@@ -2,3 +2,4 @@ export { API_PROJECTION, apiProjection } from './api.projection';
 export { apiMigrations, apiTables } from './api.migrations';
 export { ApiReader } from './api.reader';
 export { postEscrowKeyUnlock, type EscrowAnswer } from './escrow.client';
+export { EnrollmentsReader, type CommandResultView, type EnrollmentFilter, type EnrollmentView, type QueuedView } from './enrollments.reader';

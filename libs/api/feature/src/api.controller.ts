@@ -7,6 +7,8 @@ import { basicAuthOk } from '@espalier/shared/util-crypto';
 import { API_SETTINGS, type ApiSettings } from './api.tokens';
 import { EnqueueService } from './enqueue.service';
 import { EscrowService } from './escrow.service';
+import { ReadService } from './read.service';
+import type { ApiReply } from './api.deps';
 import { PushService } from './push.service';
 import { PushCertService } from './pushcert.service';
 
@@ -25,6 +27,7 @@ export class ApiController {
     @Inject(PushService) private readonly pushes: PushService,
     @Inject(EnqueueService) private readonly enqueues: EnqueueService,
     @Inject(EscrowService) private readonly escrow: EscrowService,
+    @Inject(ReadService) private readonly reads: ReadService,
   ) {}
 
   @All('v1/*rest')
@@ -33,7 +36,7 @@ export class ApiController {
     const [path, query = ''] = splitOnce(raw, '?');
     const rest = path.slice('/v1/'.length);
     if (rest === 'push' || rest === 'enqueue') return sendText(res, 301, `<a href="/v1/${rest}/">Moved Permanently</a>.\n`, { Location: `/v1/${rest}/`, 'Content-Type': 'text/html; charset=utf-8' });
-    const route = EXACT.has(rest) ? rest : rest.startsWith('push/') ? 'push' : rest.startsWith('enqueue/') ? 'enqueue' : null;
+    const route = EXACT.has(rest) ? rest : rest.startsWith('push/') ? 'push' : rest.startsWith('enqueue/') ? 'enqueue' : isRead(rest) ? 'read' : null;
     if (!route) return sendText(res, 404, '404 page not found');
     if (!basicAuthOk(req.headers.authorization, this.settings.key)) {
       req.resume();
@@ -41,6 +44,10 @@ export class ApiController {
     }
     if (route === 'pushcert') return this.pushcert(req, res, new URLSearchParams(query));
     if (route === 'escrowkeyunlock') return this.escrowKeyUnlock(req, res);
+    if (route === 'read') {
+      req.resume();
+      return this.read(req.method ?? 'GET', rest, new URLSearchParams(query), res);
+    }
     const ids = enrollmentIdsFromPath(rest.slice(route.length + 1));
     const errorKey = route === 'push' ? 'push_error' : 'command_error';
     if (!Array.isArray(ids)) return sendJson(res, 500, { [errorKey]: ids.error });
@@ -72,6 +79,26 @@ export class ApiController {
     sendJson(res, reply.status, reply.body);
   }
 
+  /** The read APIs (not NanoMDM's): /v1/enrollments[/<id>[/queue]], /v1/commands/<uuid>. */
+  private async read(method: string, rest: string, query: URLSearchParams, res: ServerResponse): Promise<void> {
+    let segments: string[];
+    try {
+      segments = rest.split('/').map((s) => decodeURIComponent(s));
+    } catch {
+      return sendJson(res, 400, { error: 'invalid URL escape in path' });
+    }
+    const allowed = (methods: string[], run: () => Promise<ApiReply>) =>
+      methods.includes(method) ? run().then((reply) => sendJson(res, reply.status, reply.body)) : sendText(res, 405, 'Method Not Allowed');
+    const [head, id, tail, ...more] = segments;
+    if (more.length > 0 || id === '') return sendText(res, 404, '404 page not found');
+    if (head === 'commands' && id !== undefined && tail === undefined) return allowed(['GET'], () => this.reads.command(id));
+    if (head !== 'enrollments') return sendText(res, 404, '404 page not found');
+    if (id === undefined) return allowed(['GET'], () => this.reads.listEnrollments(query));
+    if (tail === undefined) return allowed(['GET'], () => this.reads.enrollment(id));
+    if (tail !== 'queue') return sendText(res, 404, '404 page not found');
+    return allowed(['GET', 'DELETE'], () => (method === 'DELETE' ? this.reads.clearQueue(id) : this.reads.queue(id)));
+  }
+
   /** Only an urlencoded POST body is read, as Go's ParseForm does; query parameters do not count (§3.9). */
   private async escrowKeyUnlock(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const urlencoded = req.method === 'POST' && (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
@@ -101,6 +128,7 @@ export class ApiController {
 }
 
 const EXACT = new Set(['pushcert', 'escrowkeyunlock']);
+const isRead = (rest: string) => rest === 'enrollments' || rest.startsWith('enrollments/') || rest.startsWith('commands/');
 
 function splitOnce(s: string, separator: string): [string, string?] {
   const at = s.indexOf(separator);

@@ -2,6 +2,7 @@ import type { LogAppender } from '@espalier/contracts/event-log';
 import type { ApiReader } from '@espalier/api/data-access-api';
 import type { SecretBox } from '@espalier/shared/util-crypto';
 import type { Logger } from '@espalier/shared/util-logging';
+import type { DecisionWatcher } from './decision-watcher';
 import type { OutcomeWatcher } from './outcome-watcher';
 
 /** What the API's use cases need; wired in ApiModule, faked in specs. */
@@ -10,6 +11,7 @@ export interface ApiDeps {
   readonly fence: { catchUp(timeoutMs: number): Promise<void> };
   readonly reader: Pick<ApiReader, 'enqueueFacts' | 'pushCertNotAfter' | 'pushCertificate'>;
   readonly watcher: OutcomeWatcher;
+  readonly decisions: DecisionWatcher;
   readonly box: SecretBox;
   readonly clock: () => Date;
   readonly newId: () => string;

@@ -2,7 +2,7 @@ import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import type { Pool } from 'pg';
 import type { EventLog } from '@espalier/contracts/event-log';
 import { CHECKPOINT_BARRIER, EVENT_LOG, LOGGER, PG_POOL } from '@espalier/contracts/runtime';
-import { ApiReader, postEscrowKeyUnlock } from '@espalier/api/data-access-api';
+import { ApiReader, EnrollmentsReader, postEscrowKeyUnlock } from '@espalier/api/data-access-api';
 import { checkBodyLimit } from '@espalier/mdm/device-http';
 import { MAX_RECORD_BYTES } from '@espalier/shared/data-access-kafka';
 import { LogFence, type CheckpointBarrier } from '@espalier/shared/data-access-postgres';
@@ -17,9 +17,11 @@ import type { ApiDeps, ApiOptions } from './api.deps';
 import { API_SETTINGS } from './api.tokens';
 import { EnqueueService } from './enqueue.service';
 import { EscrowService } from './escrow.service';
+import { DecisionWatcher } from './decision-watcher';
 import { OutcomeWatcher } from './outcome-watcher';
 import { OutcomeWatcherHost } from './outcome-watcher.host';
 import { PushService } from './push.service';
+import { ReadService } from './read.service';
 import { PushCertService } from './pushcert.service';
 import { VersionController } from './version.controller';
 
@@ -54,15 +56,17 @@ export class ApiModule {
       providers: [
         settings,
         OutcomeWatcher,
+        DecisionWatcher,
         OutcomeWatcherHost,
         {
           provide: API_DEPS,
-          inject: [PG_POOL, EVENT_LOG, CHECKPOINT_BARRIER, OutcomeWatcher, LOGGER],
-          useFactory: (pool: Pool, log: EventLog, barrier: CheckpointBarrier, watcher: OutcomeWatcher, logger: Logger): ApiDeps => ({
+          inject: [PG_POOL, EVENT_LOG, CHECKPOINT_BARRIER, OutcomeWatcher, DecisionWatcher, LOGGER],
+          useFactory: (pool: Pool, log: EventLog, barrier: CheckpointBarrier, watcher: OutcomeWatcher, decisions: DecisionWatcher, logger: Logger): ApiDeps => ({
             appender: log.appender,
             fence: new ApiFence(new LogFence(log, barrier), API_SCHEMA),
             reader: new ApiReader(pool, API_SCHEMA),
             watcher,
+            decisions,
             box,
             clock: () => new Date(),
             newId: () => uuidv7(),
@@ -70,6 +74,11 @@ export class ApiModule {
           }),
         },
         service(PushCertService),
+        {
+          provide: ReadService,
+          inject: [API_DEPS, PG_POOL],
+          useFactory: (deps: ApiDeps, pool: Pool) => new ReadService(deps, options, new EnrollmentsReader(pool, API_SCHEMA)),
+        },
         {
           provide: EscrowService,
           inject: [API_DEPS],

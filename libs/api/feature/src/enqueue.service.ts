@@ -52,14 +52,24 @@ export class EnqueueService {
 
     const correlationId = this.deps.newId();
     const expectation = noPush ? null : this.deps.watcher.expect(correlationId, unique);
+    const decided = this.deps.decisions.expect(correlationId, unique.length);
     try {
       const data = { commandUuid: command.commandUuid, requestType: command.requestType, payload: body.toString('base64'), enrollmentIds: unique, noPush };
       await this.deps.appender.append([encodeEvent(createEvent('CommandSubmitted', data, apiMeta(this.deps, correlationId)))]);
     } catch (error) {
       expectation?.cancel();
+      decided.cancel();
       this.deps.logger.error({ err: error, commandUuid: command.commandUuid }, 'api: command not appended');
       return { status: 500, body: orderedResult({ ...named, command_error: `enqueuing command: ${errorText(error)}` }) };
     }
+    // The commands service has the last word (a concurrent request may have taken the UUID first):
+    // wait for its decision, so the answer is true and the queue shows the command once this returns.
+    const decision = await decided.decision(this.options.fenceTimeoutMs);
+    if (decision.kind === 'rejected') {
+      expectation?.cancel();
+      return { status: 500, body: orderedResult({ ...named, command_error: `enqueuing command: ${decision.detail}` }) };
+    }
+    if (decision.kind === 'undecided') this.deps.logger.warn({ commandUuid: command.commandUuid }, 'api: no enqueue decision in time; the submission is in the log and will be decided');
     if (!expectation) return { status: 200, body: orderedResult(named) };
     const result = orderedResult({ ...pushResults(unique, await expectation.outcomes(this.options.pushWaitMs)), ...named });
     return { status: apiStatusCode(result, ids.length), body: result };

@@ -4,12 +4,14 @@ import type { EventLog } from '@espalier/contracts/event-log';
 import { TOPICS } from '@espalier/contracts/events';
 import { EVENT_LOG, LOGGER, STORAGE_READY, startGroupWhenReady, type StorageReady } from '@espalier/contracts/runtime';
 import type { Logger } from '@espalier/shared/util-logging';
+import { DecisionWatcher } from './decision-watcher';
 import { OutcomeWatcher } from './outcome-watcher';
 
 /**
- * Feeds this instance's OutcomeWatcher from mdm.push. Its group is its own
+ * Feeds this instance's OutcomeWatcher from mdm.push and DecisionWatcher
+ * from mdm.command. Its group is its own
  * (every replica must see every outcome, since any replica may be waiting)
- * and starts at the end of the topic: outcomes of earlier requests have no
+ * and starts at the end of the topics: outcomes of earlier requests have no
  * one waiting for them.
  */
 @Injectable()
@@ -18,15 +20,16 @@ export class OutcomeWatcherHost implements OnApplicationBootstrap {
     @Inject(EVENT_LOG) private readonly log: EventLog,
     @Inject(STORAGE_READY) private readonly storage: StorageReady,
     @Inject(OutcomeWatcher) private readonly watcher: OutcomeWatcher,
+    @Inject(DecisionWatcher) private readonly decisions: DecisionWatcher,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   onApplicationBootstrap(): void {
     startGroupWhenReady(this.log, this.storage, this.logger, {
       groupId: `espalier.api.outcomes.${randomUUID()}`,
-      topics: [TOPICS.push],
+      topics: [TOPICS.push, TOPICS.command],
       fromBeginning: false,
-      handleBatch: (batch) => this.watcher.handleBatch(batch),
+      handleBatch: (batch) => (batch.topic === TOPICS.push ? this.watcher.handleBatch(batch) : this.decisions.handleBatch(batch)),
     });
   }
 }

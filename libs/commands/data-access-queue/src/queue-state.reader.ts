@@ -57,6 +57,7 @@ export class QueueStateReader {
             WHERE q.enrollment_id = $1 AND q.queued_at IS NOT NULL
               AND (q.status IS NULL OR (q.status = 'NotNow' AND NOT $6::boolean))
               AND q.queued_at > coalesce((SELECT authenticated_at FROM ${s}.devices WHERE id = $2), '-infinity')
+              AND q.queued_at > coalesce((SELECT cleared_at FROM ${s}.queue_cleared WHERE enrollment_id = $1), '-infinity')
               AND q.command_uuid IS DISTINCT FROM $5
             ORDER BY q.queued_at, q.queue_seq
             LIMIT 1) AS n ON true`,

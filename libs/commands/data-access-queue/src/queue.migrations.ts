@@ -68,6 +68,17 @@ export const queueMigrations: Migration[] = [
         WHERE queued_at IS NOT NULL AND (status IS NULL OR status = 'NotNow');
       CREATE INDEX enrollment_commands_uuid ON ${s}.enrollment_commands (command_uuid, submission_id);`,
   },
+  {
+    id: '0101-queue-cleared',
+    sql: (s) => `
+      -- An operator's clear (QueueCleared) per enrollment: entries queued before it are not served.
+      -- Its own table, like the devices' Authenticate boundary, so a rebuild may apply it before
+      -- the enrollment's TokenUpdate.
+      CREATE TABLE ${s}.queue_cleared (
+        enrollment_id text PRIMARY KEY,
+        cleared_at timestamptz NOT NULL
+      );`,
+  },
 ];
 
-export const queueTables = ['devices', 'enrollments', 'cert_associations', 'commands', 'accepted_submissions', 'enrollment_commands'];
+export const queueTables = ['devices', 'enrollments', 'cert_associations', 'commands', 'accepted_submissions', 'enrollment_commands', 'queue_cleared'];

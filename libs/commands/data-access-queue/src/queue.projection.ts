@@ -54,6 +54,14 @@ const submitted: Apply<'CommandSubmitted'> = (tx, s, e) =>
 const rejected: Apply<'CommandRejected'> = (tx, s, e) =>
   e.causationId === null ? Promise.resolve() : tx.query(`DELETE FROM ${s}.commands WHERE submission_id = $1`, [e.causationId]);
 
+/** An operator cleared these enrollments' queues (§7.5 for NanoMDM's ClearQueue): their boundary moves. */
+const cleared: Apply<'QueueCleared'> = (tx, s, e) =>
+  tx.query(
+    `INSERT INTO ${s}.queue_cleared (enrollment_id, cleared_at) SELECT id, $2 FROM unnest($1::text[]) AS id
+     ON CONFLICT (enrollment_id) DO UPDATE SET cleared_at = GREATEST(${s}.queue_cleared.cleared_at, excluded.cleared_at)`,
+    [e.data.enrollmentIds, e.occurredAt],
+  );
+
 /** The commands service's projection over mdm.enrollment (who may be served) and mdm.command (queues and results). */
 export function queueProjection(options: QueueProjectionOptions = {}): Projection {
   const handlers: { [T in EspalierEvent['type']]?: Apply<T> } = {
@@ -67,6 +75,7 @@ export function queueProjection(options: QueueProjectionOptions = {}): Projectio
     TokenRequested: certified,
     CommandSubmitted: submitted,
     CommandRejected: rejected,
+    QueueCleared: cleared,
   };
   const deleteAnswered = options.deleteAnswered ?? false;
   return {
