@@ -36,6 +36,14 @@ describe('api service: NanoMDM routes over HTTP, with the full stack', () => {
     }
   });
 
+  it('serves its OpenAPI document without credentials', async () => {
+    const res = await h.call('GET', '/v1/openapi.json', { auth: null });
+    assert.equal(res.status, 200);
+    const doc = JSON.parse(res.text);
+    assert.equal(doc.openapi, '3.1.0');
+    assert.ok(doc.paths['/v1/enqueue/{ids}'].put);
+  });
+
   it('refuses a wrong user, a wrong key or no credentials with 401 and NanoMDM\'s realm; an unknown path is 404', async () => {
     for (const auth of [null, basic('admin', h.key), basic('nanomdm', 'wrong'), 'Bearer x']) {
       const res = await h.call('GET', '/v1/push/ABC', { auth });

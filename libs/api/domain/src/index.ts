@@ -6,3 +6,4 @@ export { checkEnqueue, type EnqueueFacts } from './enqueue.check';
 export { pushResults } from './push-results';
 export { goFormEncode } from './go-form';
 export { escrowRequestFrom, type EscrowRequest } from './escrow-request';
+export { API_OPERATIONS, matchApiRoute, type ApiOperation, type ApiRoute } from './api-routes';

@@ -1,136 +1,139 @@
 import { All, Controller, Inject, Req, Res } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { enrollmentIdsFromPath } from '@espalier/api/domain';
+import { enrollmentIdsFromPath, matchApiRoute, type ApiOperation } from '@espalier/api/domain';
+import { openApiDocument } from '@espalier/contracts/api';
 import { PayloadTooLargeError, readBody } from '@espalier/mdm/device-http';
-import { sendJson, sendText } from './api-reply';
 import { basicAuthOk } from '@espalier/shared/util-crypto';
+import { sendJson, sendText } from './api-reply';
+import type { ApiReply } from './api.deps';
 import { API_SETTINGS, type ApiSettings } from './api.tokens';
 import { EnqueueService } from './enqueue.service';
 import { EscrowService } from './escrow.service';
-import { ReadService } from './read.service';
-import type { ApiReply } from './api.deps';
 import { PushService } from './push.service';
 import { PushCertService } from './pushcert.service';
+import { ReadService } from './read.service';
+
+const READS_BODY = new Set<ApiOperation>(['pushcert-put', 'enqueue', 'escrowkeyunlock']);
+
+interface Request {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly param: string;
+  readonly query: URLSearchParams;
+}
 
 /**
- * NanoMDM's `/v1/` routes (§3.1), dispatched here rather than by Nest's
- * router because their paths are NanoMDM's: the IDs are the raw path after
- * the prefix (percent-decoded by us, `%2C` splitting too), `/v1/push` without
- * the slash redirects as Go's ServeMux does, and an unknown path is Go's 404
- * before any authentication. Thin: auth, body, one service call, one reply.
+ * Every route under `/v1/`, dispatched by `matchApiRoute` rather than by
+ * Nest's router because NanoMDM's paths are its own: IDs are the raw path
+ * after the prefix (we percent-decode, `%2C` splits too), `/v1/push` without
+ * the slash redirects, an unknown path is Go's 404 before authentication.
+ * Thin: auth, body, one service call, one reply.
  */
 @Controller()
 export class ApiController {
+  private readonly handlers: Record<ApiOperation, (r: Request) => Promise<void>>;
+
   constructor(
     @Inject(API_SETTINGS) private readonly settings: ApiSettings,
-    @Inject(PushCertService) private readonly pushCerts: PushCertService,
-    @Inject(PushService) private readonly pushes: PushService,
-    @Inject(EnqueueService) private readonly enqueues: EnqueueService,
+    @Inject(PushCertService) pushCerts: PushCertService,
+    @Inject(PushService) pushes: PushService,
+    @Inject(EnqueueService) enqueues: EnqueueService,
     @Inject(EscrowService) private readonly escrow: EscrowService,
-    @Inject(ReadService) private readonly reads: ReadService,
-  ) {}
+    @Inject(ReadService) reads: ReadService,
+  ) {
+    const json = (r: Request, reply: Promise<ApiReply>) => reply.then(({ status, body }) => sendJson(r.res, status, body));
+    const decoded = (r: Request, run: (value: string) => Promise<ApiReply>) => {
+      let value: string;
+      try {
+        value = decodeURIComponent(r.param);
+      } catch {
+        return json(r, Promise.resolve({ status: 400, body: { error: 'invalid URL escape in path' } }));
+      }
+      return json(r, run(value));
+    };
+    this.handlers = {
+      'pushcert-get': (r) => json(r, pushCerts.read(r.query.get('topic'))),
+      'pushcert-put': async (r) => {
+        const body = await this.body(r, 'error');
+        if (body) await json(r, pushCerts.upload(body));
+      },
+      push: (r) => this.withIds(r, 'push_error', (ids) => json(r, pushes.push(ids))),
+      enqueue: (r) =>
+        this.withIds(r, 'command_error', async (ids) => {
+          const body = await this.body(r, 'command_error');
+          // NanoMDM: nopush present with any non-empty value (even "0") disables the push.
+          if (body) await json(r, enqueues.enqueue(ids, body, (r.query.get('nopush') ?? '') !== ''));
+        }),
+      escrowkeyunlock: (r) => this.escrowKeyUnlock(r),
+      enrollments: (r) => json(r, reads.listEnrollments(r.query)),
+      enrollment: (r) => decoded(r, (id) => reads.enrollment(id)),
+      queue: (r) => decoded(r, (id) => reads.queue(id)),
+      'clear-queue': (r) => decoded(r, (id) => reads.clearQueue(id)),
+      command: (r) => decoded(r, (uuid) => reads.command(uuid)),
+      openapi: async (r) => sendJson(r.res, 200, openApiDocument(this.settings.version)),
+    };
+  }
 
   @All('v1/*rest')
   async v1(@Req() req: IncomingMessage & { originalUrl?: string }, @Res() res: ServerResponse): Promise<void> {
     const raw = req.originalUrl ?? req.url ?? '/';
-    const [path, query = ''] = splitOnce(raw, '?');
-    const rest = path.slice('/v1/'.length);
-    if (rest === 'push' || rest === 'enqueue') return sendText(res, 301, `<a href="/v1/${rest}/">Moved Permanently</a>.\n`, { Location: `/v1/${rest}/`, 'Content-Type': 'text/html; charset=utf-8' });
-    const route = EXACT.has(rest) ? rest : rest.startsWith('push/') ? 'push' : rest.startsWith('enqueue/') ? 'enqueue' : isRead(rest) ? 'read' : null;
-    if (!route) return sendText(res, 404, '404 page not found');
-    if (!basicAuthOk(req.headers.authorization, this.settings.key)) {
+    const at = raw.indexOf('?');
+    const [path, query] = at < 0 ? [raw, ''] : [raw.slice(0, at), raw.slice(at + 1)];
+    const route = matchApiRoute(req.method ?? 'GET', path.slice('/v1/'.length));
+    if (route.kind === 'redirect') {
+      req.resume();
+      return sendText(res, 301, `<a href="${route.location}">Moved Permanently</a>.\n`, { Location: route.location, 'Content-Type': 'text/html; charset=utf-8' });
+    }
+    if (route.kind === 'not-found') {
+      req.resume();
+      return sendText(res, 404, '404 page not found');
+    }
+    // The document describes the API; it is no secret.
+    if (route.kind !== 'openapi' && !basicAuthOk(req.headers.authorization, this.settings.key)) {
       req.resume();
       return sendText(res, 401, 'Unauthorized', { 'Www-Authenticate': 'Basic realm="nanomdm"' });
     }
-    if (route === 'pushcert') return this.pushcert(req, res, new URLSearchParams(query));
-    if (route === 'escrowkeyunlock') return this.escrowKeyUnlock(req, res);
-    if (route === 'read') {
-      req.resume();
-      return this.read(req.method ?? 'GET', rest, new URLSearchParams(query), res);
-    }
-    const ids = enrollmentIdsFromPath(rest.slice(route.length + 1));
-    const errorKey = route === 'push' ? 'push_error' : 'command_error';
-    if (!Array.isArray(ids)) return sendJson(res, 500, { [errorKey]: ids.error });
-    if (route === 'push') {
-      req.resume();
-      const reply = await this.pushes.push(ids);
-      return sendJson(res, reply.status, reply.body);
-    }
-    const body = await this.body(req, res, errorKey);
-    if (!body) return;
-    // NanoMDM: nopush present with any non-empty value (even "0") disables the push.
-    const reply = await this.enqueues.enqueue(ids, body, (new URLSearchParams(query).get('nopush') ?? '') !== '');
-    sendJson(res, reply.status, reply.body);
-  }
-
-  private async pushcert(req: IncomingMessage, res: ServerResponse, query: URLSearchParams): Promise<void> {
-    if (req.method === 'GET') {
-      req.resume();
-      const reply = await this.pushCerts.read(query.get('topic'));
-      return sendJson(res, reply.status, reply.body);
-    }
-    if (req.method !== 'PUT') {
+    if (route.kind === 'method-not-allowed') {
       req.resume();
       return sendText(res, 405, 'Method Not Allowed');
     }
-    const body = await this.body(req, res, 'error');
-    if (!body) return;
-    const reply = await this.pushCerts.upload(body);
-    sendJson(res, reply.status, reply.body);
+    if (!READS_BODY.has(route.kind)) req.resume();
+    await this.handlers[route.kind]({ req, res, param: route.param, query: new URLSearchParams(query) });
   }
 
-  /** The read APIs (not NanoMDM's): /v1/enrollments[/<id>[/queue]], /v1/commands/<uuid>. */
-  private async read(method: string, rest: string, query: URLSearchParams, res: ServerResponse): Promise<void> {
-    let segments: string[];
-    try {
-      segments = rest.split('/').map((s) => decodeURIComponent(s));
-    } catch {
-      return sendJson(res, 400, { error: 'invalid URL escape in path' });
+  private withIds(r: Request, errorKey: string, run: (ids: string[]) => Promise<void>): Promise<void> {
+    const ids = enrollmentIdsFromPath(r.param);
+    if (!Array.isArray(ids)) {
+      r.req.resume();
+      sendJson(r.res, 500, { [errorKey]: ids.error });
+      return Promise.resolve();
     }
-    const allowed = (methods: string[], run: () => Promise<ApiReply>) =>
-      methods.includes(method) ? run().then((reply) => sendJson(res, reply.status, reply.body)) : sendText(res, 405, 'Method Not Allowed');
-    const [head, id, tail, ...more] = segments;
-    if (more.length > 0 || id === '') return sendText(res, 404, '404 page not found');
-    if (head === 'commands' && id !== undefined && tail === undefined) return allowed(['GET'], () => this.reads.command(id));
-    if (head !== 'enrollments') return sendText(res, 404, '404 page not found');
-    if (id === undefined) return allowed(['GET'], () => this.reads.listEnrollments(query));
-    if (tail === undefined) return allowed(['GET'], () => this.reads.enrollment(id));
-    if (tail !== 'queue') return sendText(res, 404, '404 page not found');
-    return allowed(['GET', 'DELETE'], () => (method === 'DELETE' ? this.reads.clearQueue(id) : this.reads.queue(id)));
+    return run(ids);
   }
 
   /** Only an urlencoded POST body is read, as Go's ParseForm does; query parameters do not count (§3.9). */
-  private async escrowKeyUnlock(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const urlencoded = req.method === 'POST' && (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
+  private async escrowKeyUnlock(r: Request): Promise<void> {
+    const urlencoded = r.req.method === 'POST' && (r.req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
     let form = new URLSearchParams();
     if (urlencoded) {
-      const body = await this.body(req, res, 'error');
+      const body = await this.body(r, 'error');
       if (!body) return;
       form = new URLSearchParams(body.toString('utf8'));
-    } else req.resume();
+    } else r.req.resume();
     const reply = await this.escrow.unlock(form);
-    if (!('raw' in reply)) return sendJson(res, reply.status, reply.body);
+    if (!('raw' in reply)) return sendJson(r.res, reply.status, reply.body);
     // Apple's status and body; like NanoMDM, not its headers (Go sniffs a Content-Type for the body).
-    res.writeHead(reply.raw.status, reply.raw.body.length > 0 ? { 'Content-Type': 'text/plain; charset=utf-8' } : {});
-    res.end(reply.raw.body);
+    r.res.writeHead(reply.raw.status, reply.raw.body.length > 0 ? { 'Content-Type': 'text/plain; charset=utf-8' } : {});
+    r.res.end(reply.raw.body);
   }
 
   /** The exact body, bounded by -body-limit (413, nothing appended), or null once an error was answered. */
-  private async body(req: IncomingMessage, res: ServerResponse, errorKey: string): Promise<Buffer | null> {
+  private async body(r: Request, errorKey: string): Promise<Buffer | null> {
     try {
-      return await readBody(req, this.settings.bodyLimit);
+      return await readBody(r.req, this.settings.bodyLimit);
     } catch (error) {
-      const tooLarge = error instanceof PayloadTooLargeError;
-      sendJson(res, tooLarge ? 413 : 500, { [errorKey]: (error as Error).message });
+      sendJson(r.res, error instanceof PayloadTooLargeError ? 413 : 500, { [errorKey]: (error as Error).message });
       return null;
     }
   }
-}
-
-const EXACT = new Set(['pushcert', 'escrowkeyunlock']);
-const isRead = (rest: string) => rest === 'enrollments' || rest.startsWith('enrollments/') || rest.startsWith('commands/');
-
-function splitOnce(s: string, separator: string): [string, string?] {
-  const at = s.indexOf(separator);
-  return at < 0 ? [s] : [s.slice(0, at), s.slice(at + 1)];
 }
