@@ -81,6 +81,13 @@ export class EnrollmentsReader {
     return rows.map(view);
   }
 
+  /** The IDs a JSON command's selector names, in ID order: every enrollment, or those of one push topic or type. */
+  async select(selector: { all: true } | { topic: string } | { type: string }): Promise<string[]> {
+    const [where, params]: [string, string[]] = 'topic' in selector ? ['WHERE topic = $1', [selector.topic]] : 'type' in selector ? ['WHERE type = $1', [selector.type]] : ['', []];
+    const { rows } = await this.pool.query<{ id: string }>(`SELECT id FROM ${this.s}.enrollments ${where} ORDER BY id`, params);
+    return rows.map((r) => r.id);
+  }
+
   async one(id: string): Promise<EnrollmentView | null> {
     const { rows } = await this.pool.query<Row>(`${ENROLLMENT(this.s)} WHERE e.id = $1`, [id]);
     return rows[0] ? view(rows[0]) : null;

@@ -66,9 +66,9 @@ describe('checkEnqueue', () => {
   it('refuses the whole request for a used UUID or any unknown ID', () => {
     const known = new Set(['A', 'B']);
     assert.equal(checkEnqueue('U', ['A', 'B', 'A'], { known, uuidUsed: false }), null);
-    assert.equal(checkEnqueue('U', ['A'], { known, uuidUsed: true }), 'enqueuing command: command UUID "U" already exists');
-    assert.equal(checkEnqueue('U', ['A', 'X', 'X'], { known, uuidUsed: false }), 'enqueuing command: unknown enrollment ID "X"');
+    assert.deepStrictEqual(checkEnqueue('U', ['A'], { known, uuidUsed: true }), { code: 'uuid-used', message: 'enqueuing command: command UUID "U" already exists' });
+    assert.deepStrictEqual(checkEnqueue('U', ['A', 'X', 'X'], { known, uuidUsed: false }), { code: 'unknown-enrollments', message: 'enqueuing command: unknown enrollment ID "X"' });
     const many = Array.from({ length: 12 }, (_, i) => `N${i}`);
-    assert.match(checkEnqueue('U', many, { known, uuidUsed: false }) ?? '', /^enqueuing command: unknown enrollment IDs "N0", .*"N9" and 2 more$/);
+    assert.match(checkEnqueue('U', many, { known, uuidUsed: false })?.message ?? '', /^enqueuing command: unknown enrollment IDs "N0", .*"N9" and 2 more$/);
   });
 });

@@ -10,6 +10,7 @@ export const API_OPERATIONS = [
   { kind: 'enrollment', method: 'GET', path: '/v1/enrollments/{id}' },
   { kind: 'queue', method: 'GET', path: '/v1/enrollments/{id}/queue' },
   { kind: 'clear-queue', method: 'DELETE', path: '/v1/enrollments/{id}/queue' },
+  { kind: 'commands', method: 'POST', path: '/v1/commands' },
   { kind: 'command', method: 'GET', path: '/v1/commands/{uuid}' },
   { kind: 'openapi', method: 'GET', path: '/v1/openapi.json' },
 ] as const;
@@ -45,6 +46,7 @@ function candidatesFor(rest: string): { kind: ApiOperation; param: string }[] {
   if (rest === 'pushcert') return [...one('pushcert-get'), ...one('pushcert-put')];
   if (rest === 'escrowkeyunlock') return one('escrowkeyunlock');
   if (rest === 'openapi.json') return one('openapi');
+  if (rest === 'commands') return one('commands');
   if (rest.startsWith('push/')) return one('push', rest.slice('push/'.length));
   if (rest.startsWith('enqueue/')) return one('enqueue', rest.slice('enqueue/'.length));
   const [head, param, tail, ...more] = rest.split('/');

@@ -9,11 +9,12 @@ import type { ApiReply } from './api.deps';
 import { API_SETTINGS, type ApiSettings } from './api.tokens';
 import { EnqueueService } from './enqueue.service';
 import { EscrowService } from './escrow.service';
+import { JsonCommandService } from './json-command.service';
 import { PushService } from './push.service';
 import { PushCertService } from './pushcert.service';
 import { ReadService } from './read.service';
 
-const READS_BODY = new Set<ApiOperation>(['pushcert-put', 'enqueue', 'escrowkeyunlock']);
+const READS_BODY = new Set<ApiOperation>(['pushcert-put', 'enqueue', 'escrowkeyunlock', 'commands']);
 
 interface Request {
   readonly req: IncomingMessage;
@@ -40,6 +41,7 @@ export class ApiController {
     @Inject(EnqueueService) enqueues: EnqueueService,
     @Inject(EscrowService) private readonly escrow: EscrowService,
     @Inject(ReadService) reads: ReadService,
+    @Inject(JsonCommandService) jsonCommands: JsonCommandService,
   ) {
     const json = (r: Request, reply: Promise<ApiReply>) => reply.then(({ status, body }) => sendJson(r.res, status, body));
     const decoded = (r: Request, run: (value: string) => Promise<ApiReply>) => {
@@ -70,6 +72,10 @@ export class ApiController {
       queue: (r) => decoded(r, (id) => reads.queue(id)),
       'clear-queue': (r) => decoded(r, (id) => reads.clearQueue(id)),
       command: (r) => decoded(r, (uuid) => reads.command(uuid)),
+      commands: async (r) => {
+        const body = await this.body(r, 'error');
+        if (body) await json(r, jsonCommands.submit(body));
+      },
       openapi: async (r) => sendJson(r.res, 200, openApiDocument(this.settings.version)),
     };
   }

@@ -15,7 +15,9 @@ import { ApiFence } from './api-fence';
 import { ApiController } from './api.controller';
 import type { ApiDeps, ApiOptions } from './api.deps';
 import { API_SETTINGS } from './api.tokens';
+import { CommandSubmitter } from './command-submitter';
 import { EnqueueService } from './enqueue.service';
+import { JsonCommandService } from './json-command.service';
 import { EscrowService } from './escrow.service';
 import { DecisionWatcher } from './decision-watcher';
 import { OutcomeWatcher } from './outcome-watcher';
@@ -86,10 +88,16 @@ export class ApiModule {
             new EscrowService(deps, options, (request, identity) => postEscrowKeyUnlock(options.escrowKeyUnlockUrl, request, identity, ESCROW_TIMEOUT_MS)),
         },
         service(PushService),
+        service(CommandSubmitter),
         {
           provide: EnqueueService,
-          inject: [API_DEPS, PushService],
-          useFactory: (deps: ApiDeps, pushes: PushService) => new EnqueueService(deps, options, pushes),
+          inject: [PushService, CommandSubmitter],
+          useFactory: (pushes: PushService, submitter: CommandSubmitter) => new EnqueueService(options, pushes, submitter),
+        },
+        {
+          provide: JsonCommandService,
+          inject: [API_DEPS, CommandSubmitter, PG_POOL],
+          useFactory: (deps: ApiDeps, submitter: CommandSubmitter, pool: Pool) => new JsonCommandService(deps, options, submitter, new EnrollmentsReader(pool, API_SCHEMA)),
         },
       ],
     };

@@ -155,6 +155,48 @@ export function openApiDocument(version: string): object {
           responses: { '200': json({ type: 'object', properties: { enrollment_id: { type: 'string' }, cleared: { type: 'boolean' } } }, 'Cleared.'), '404': error('Unknown.'), ...unauthorized },
         },
       },
+      '/v1/commands': {
+        post: {
+          summary: "A command as JSON, checked against Apple's command schema and sent as its plist", security: basicAuth,
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  description:
+                    "The command's keys (Apple's names, e.g. Message for DeviceLock; data as base64, dates as RFC 3339) beside these. " +
+                    'Exactly one of enrollment_ids and selector.',
+                  properties: {
+                    request_type: { type: 'string', examples: ['DeviceLock'] },
+                    command_uuid: { type: 'string', description: 'Default: a new UUID.' },
+                    enrollment_ids: { type: 'array', items: { type: 'string' } },
+                    selector: {
+                      oneOf: [
+                        { type: 'object', properties: { all: { const: true } }, required: ['all'] },
+                        { type: 'object', properties: { topic: { type: 'string' } }, required: ['topic'] },
+                        { type: 'object', properties: { type: { type: 'string' } }, required: ['type'] },
+                      ],
+                    },
+                    no_push: { type: 'boolean', default: false },
+                  },
+                  required: ['request_type'],
+                  additionalProperties: true,
+                },
+              },
+            },
+          },
+          responses: {
+            '201': json({ type: 'object', properties: { command_uuid: { type: 'string' }, request_type: { type: 'string' }, enrollments: { type: 'integer' }, no_push: { type: 'boolean' }, queued: { const: true } } }, 'Queued for every target.'),
+            '202': json({ type: 'object' }, 'In the log; the commands service had not decided within -catch-up-timeout.'),
+            '400': json({ type: 'object', properties: { error: { type: 'string' }, errors: { type: 'array', items: { type: 'string' } } } }, 'Invalid JSON or command; each error names its field.'),
+            '404': error('An unknown enrollment ID, or a selector matching none.'),
+            '409': error('The CommandUUID was used before.'),
+            '413': error('Body over -body-limit.'),
+            ...unauthorized,
+          },
+        },
+      },
       '/v1/commands/{uuid}': {
         get: {
           summary: "A command's status and latest result per enrollment", security: basicAuth,
