@@ -20,7 +20,7 @@ import { toRecord } from './command-submission';
  * No certificate (null, as the operator's migration import): enqueueing
  * does not look at cert-auth associations.
  */
-export function enrollmentRecords(count: number, box: SecretBox): { udids: string[]; records: LogRecord[] } {
+export function enrollmentRecords(count: number, box: SecretBox, topic = FIXTURE_TOPIC): { udids: string[]; records: LogRecord[] } {
   const udids: string[] = [];
   const records: LogRecord[] = [];
   for (let i = 0; i < count; i++) {
@@ -29,7 +29,7 @@ export function enrollmentRecords(count: number, box: SecretBox): { udids: strin
     const meta = () => ({ eventId: uuidv7(), occurredAt: new Date().toISOString(), enrollmentId: udid, deviceId: udid, source: 'checkin' as const, correlationId: uuidv7(), causationId: null });
     const authenticate = createEvent(
       'EnrollmentAuthenticated',
-      { enrollmentType: 'Device', udid, topic: FIXTURE_TOPIC, certificate: null, raw: macosAuthenticate({ ids }).toString('base64') },
+      { enrollmentType: 'Device', udid, topic, certificate: null, raw: macosAuthenticate({ ids }).toString('base64') },
       meta(),
     );
     const token = randomBytes(32);
@@ -38,7 +38,7 @@ export function enrollmentRecords(count: number, box: SecretBox): { udids: strin
       {
         enrollmentType: 'Device',
         parentId: null,
-        pushTopic: FIXTURE_TOPIC,
+        pushTopic: topic,
         token: token.toString('hex'),
         pushMagic: randomUUID().toUpperCase(),
         certificate: null,
