@@ -53,6 +53,8 @@ export const rejected = (submission: Submission, at: number, reason: 'duplicate-
 /** The commands service queues a submission per target; causationId is the submission. */
 export const queued = (submission: Submission, on: On) =>
   createEvent('CommandQueued', { commandUuid: submission.data.commandUuid, requestType: 'ProfileList', noPush: false }, meta(on, 'commands', submission.eventId));
+/** An operator cleared these enrollments' queues (from the api, keyed by the device). */
+export const cleared = (enrollmentIds: string[], on: On) => createEvent('QueueCleared', { enrollmentIds, reason: 'operator' }, meta(on, 'api'));
 export const delivered = (commandUuid: string, on: On) => createEvent('CommandDelivered', { commandUuid }, meta(on, 'commands'));
 export const reported = (status: string, commandUuid: string | null, on: On & { cert?: CertificateUse }) =>
   createEvent('CommandReported', { commandUuid, status, notNow: status === 'NotNow', raw: raw(status).toString('base64'), certificate: on.cert ?? null }, meta(on, 'commands'));

@@ -4,7 +4,7 @@ import type { Pool } from 'pg';
 import { encodeEvent, TOPICS, type EspalierEvent } from '@espalier/contracts/events';
 import { createPool, ident, migrateService, withTransaction, type PositionedEvent, type Projection } from '@espalier/shared/data-access-postgres';
 import { testInfra, uniqueName } from '@espalier/shared/util-testing';
-import { authenticated, D, delivered, dmRequested, fresh, H1, H2, queued, raw, rejected, reported, submitted as submittedWith, tokenUpdated } from './queue.given';
+import { cleared, authenticated, D, delivered, dmRequested, fresh, H1, H2, queued, raw, rejected, reported, submitted as submittedWith, tokenUpdated } from './queue.given';
 import { queueTables } from './queue.migrations';
 import { queueProjection } from './queue.projection';
 
@@ -290,6 +290,7 @@ describe('queue projection against PostgreSQL', () => {
         queued(s4, { dev: a, at: 12 }),
         queued(s4, { dev: b, at: 12 }),
         reported('Acknowledged', s1.data.commandUuid, { dev: b, at: 13, cert: { hash: '33'.repeat(32), association: 'retroactive' } }),
+        cleared([b], { dev: b, at: 14 }),
         ...(deleteAnswered ? [s5, queued(s5, { dev: a, at: 15 })] : []),
         // Several reports and deliveries of one entry: in a one-batch rebuild they fold into one write.
         delivered(s1.data.commandUuid, { dev: a, at: 16 }),
