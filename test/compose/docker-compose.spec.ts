@@ -151,6 +151,11 @@ describe('docker-compose.yml: Espalier services', () => {
     assert.match(first.DATABASE_URL, /^postgres:\/\/espalier:espalier@postgres:5432\/espalier$/);
   });
 
+  it('gives api and checkin (for /migration) the API key only by interpolation, empty by default (no API routes)', () => {
+    for (const name of ['api', 'checkin']) assert.equal(env(services[name]).ESPALIER_API, '${ESPALIER_API:-}', name);
+    assert.equal(env(services.checkin).ESPALIER_MIGRATION, '${ESPALIER_MIGRATION:-false}');
+  });
+
   it('gives checkin and commands (both authenticate devices) the device CA from a read-only mount', () => {
     for (const name of ['checkin', 'commands']) {
       const service = services[name] as { volumes?: string[] };
