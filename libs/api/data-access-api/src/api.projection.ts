@@ -1,10 +1,10 @@
-import { TOPICS, type EspalierEvent, type EventOf } from '@espalier/contracts/events';
-import type { Projection, Tx } from '@espalier/shared/data-access-postgres';
+import { TOPICS, type EspalierEvent } from '@espalier/contracts/events';
+import { applyByType, type EventHandler, type EventHandlers, type Projection, type Tx } from '@espalier/shared/data-access-postgres';
 import { apiMigrations, apiTables } from './api.migrations';
 
 export const API_PROJECTION = 'api.registry';
 
-type Apply<T extends EspalierEvent['type']> = (tx: Tx, s: string, e: EventOf<T>) => Promise<unknown>;
+type Apply<T extends EspalierEvent['type']> = EventHandler<T>;
 type Certified = { enrollmentId: string | null; occurredAt: string; data: { certificate: { hash: string } | null } };
 
 /** Last seen and the certificate used, latest wins whatever the order. */
@@ -110,7 +110,7 @@ const certUploaded: Apply<'PushCertUploaded'> = (tx, s, e) =>
 
 /** The API's projection over all three topics. */
 export function apiProjection(schema = 'api'): Projection {
-  const handlers: { [T in EspalierEvent['type']]?: Apply<T> } = {
+  const handlers: EventHandlers = {
     TokenUpdated: tokenUpdated,
     EnrollmentAuthenticated: authenticated,
     EnrollmentCheckedOut: checkedOut,
@@ -133,12 +133,6 @@ export function apiProjection(schema = 'api'): Projection {
     topics: [TOPICS.enrollment, TOPICS.command, TOPICS.push],
     tables: apiTables,
     migrations: apiMigrations,
-    eventTypes: new Set(Object.keys(handlers)),
-    async apply({ tx, schema: s }, events) {
-      for (const { event } of events) {
-        const handler = handlers[event.type] as Apply<typeof event.type> | undefined;
-        if (handler) await handler(tx, s, event as never);
-      }
-    },
+    ...applyByType(handlers),
   };
 }

@@ -2,16 +2,16 @@ import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import type { Pool } from 'pg';
 import type { EventLog } from '@espalier/contracts/event-log';
 import { CHECKPOINT_BARRIER, EVENT_LOG, LOGGER, PG_POOL } from '@espalier/contracts/runtime';
-import { ApiReader, EnrollmentsReader, postEscrowKeyUnlock } from '@espalier/api/data-access-api';
+import { ALL_TOPICS } from '@espalier/contracts/events';
+import { API_PROJECTION, ApiReader, EnrollmentsReader, postEscrowKeyUnlock } from '@espalier/api/data-access-api';
 import { checkBodyLimit } from '@espalier/mdm/device-http';
 import { MAX_RECORD_BYTES } from '@espalier/shared/data-access-kafka';
 import { LogFence, type CheckpointBarrier } from '@espalier/shared/data-access-postgres';
 import type { Config } from '@espalier/shared/util-config';
-import { SecretBox } from '@espalier/shared/util-crypto';
+import { secretBoxFromSettings } from '@espalier/shared/util-crypto';
 import { uuidv7 } from '@espalier/shared/util-ids';
 import type { Logger } from '@espalier/shared/util-logging';
 import { ApiDisabledController } from './api-disabled.controller';
-import { ApiFence } from './api-fence';
 import { ApiController } from './api.controller';
 import type { ApiDeps, ApiOptions } from './api.deps';
 import { API_SETTINGS } from './api.tokens';
@@ -32,12 +32,6 @@ const API_DEPS = Symbol('API_DEPS');
 /** Apple answers within seconds; a caller must not hang on a silent endpoint. */
 const ESCROW_TIMEOUT_MS = 30_000;
 
-/** Push keys are sealed before they enter the log; an API that accepts uploads needs the key. */
-function secretBoxFrom(config: Config<'api'>): SecretBox {
-  if (!config.secretKey) throw new Error('api: needs -secret-key (ESPALIER_SECRET_KEY) to seal uploaded push certificate keys');
-  return new SecretBox({ keyId: config.secretKeyId, key: config.secretKey });
-}
-
 @Module({})
 export class ApiModule {
   /** Without -api only /version is served, as in NanoMDM; /v1/ answers 404. */
@@ -45,7 +39,7 @@ export class ApiModule {
     checkBodyLimit('api', config.bodyLimit, MAX_RECORD_BYTES);
     const settings = { provide: API_SETTINGS, useValue: { key: config.api ?? '', bodyLimit: config.bodyLimit, version: build.version } };
     if (!config.api) return { module: ApiModule, controllers: [VersionController, ApiDisabledController], providers: [settings] };
-    const box = secretBoxFrom(config);
+    const box = secretBoxFromSettings(config, 'api', 'to seal uploaded push certificate keys');
     const options: ApiOptions = { pushWaitMs: config.pushWait, fenceTimeoutMs: config.catchUpTimeout, escrowKeyUnlockUrl: config.escrowKeyUnlockUrl };
     const service = <T>(type: new (deps: ApiDeps, options: ApiOptions) => T): Provider => ({
       provide: type,
@@ -65,7 +59,9 @@ export class ApiModule {
           inject: [PG_POOL, EVENT_LOG, CHECKPOINT_BARRIER, OutcomeWatcher, DecisionWatcher, LOGGER],
           useFactory: (pool: Pool, log: EventLog, barrier: CheckpointBarrier, watcher: OutcomeWatcher, decisions: DecisionWatcher, logger: Logger): ApiDeps => ({
             appender: log.appender,
-            fence: new ApiFence(new LogFence(log, barrier), API_SCHEMA),
+            // Everything the log held when a request arrived: a device enrolled, a CommandUUID taken or a
+            // certificate uploaded a moment ago (by any replica) is seen.
+            fence: new LogFence(log, barrier).forProjection(API_SCHEMA, API_PROJECTION, ALL_TOPICS),
             reader: new ApiReader(pool, API_SCHEMA),
             watcher,
             decisions,

@@ -1,4 +1,5 @@
 import type { ConsumedBatch } from '@espalier/contracts/event-log';
+import { eventsOfTypes, Waiting } from './correlated';
 
 /** How the commands service decided a submission (§7.1, §7.3). */
 export type Decision = { readonly kind: 'queued' } | { readonly kind: 'rejected'; readonly reason: string; readonly detail: string } | { readonly kind: 'undecided' };
@@ -6,10 +7,12 @@ export type Decision = { readonly kind: 'queued' } | { readonly kind: 'rejected'
 interface Waiter {
   remaining: number;
   decision: Decision | null;
-  done(): void;
+  readonly waiting: Waiting;
 }
 
 type DecisionEvent = { type: 'CommandQueued'; correlationId: string } | { type: 'CommandRejected'; correlationId: string; data: { reason: string; detail: string } };
+
+const DECISIONS = new Set(['CommandQueued', 'CommandRejected']);
 
 /**
  * Matches the commands service's decisions on mdm.command (one CommandQueued
@@ -22,46 +25,25 @@ export class DecisionWatcher {
 
   /** Register before appending the submission; `targets` CommandQueued events mean it was queued everywhere. */
   expect(correlationId: string, targets: number): { decision(timeoutMs: number): Promise<Decision>; cancel(): void } {
-    let done = () => undefined as void;
-    const finished = new Promise<void>((resolve) => (done = resolve));
-    const waiter: Waiter = { remaining: targets, decision: null, done };
+    const waiter: Waiter = { remaining: targets, decision: null, waiting: new Waiting(() => this.waiters.delete(correlationId)) };
     this.waiters.set(correlationId, waiter);
-    const stop = () => {
-      this.waiters.delete(correlationId);
-      done();
-    };
     return {
       decision: async (timeoutMs) => {
-        const timer = setTimeout(stop, timeoutMs);
-        await finished;
-        clearTimeout(timer);
-        stop();
+        await waiter.waiting.until(timeoutMs);
         return waiter.decision ?? { kind: 'undecided' };
       },
-      cancel: stop,
+      cancel: () => waiter.waiting.stop(),
     };
   }
 
   async handleBatch(batch: ConsumedBatch): Promise<void> {
     if (this.waiters.size === 0) return;
-    for (const record of batch.records) {
-      const type = record.headers['espalier-type'];
-      if ((type !== 'CommandQueued' && type !== 'CommandRejected') || !record.value) continue;
-      let event: DecisionEvent;
-      try {
-        event = JSON.parse(record.value.toString('utf8')) as DecisionEvent;
-      } catch {
-        continue;
-      }
+    for (const event of eventsOfTypes<DecisionEvent>(batch, DECISIONS)) {
       const waiter = this.waiters.get(event.correlationId);
       if (!waiter || waiter.decision) continue;
-      if (event.type === 'CommandRejected') {
-        waiter.decision = { kind: 'rejected', reason: event.data.reason, detail: event.data.detail };
-        waiter.done();
-      } else if (--waiter.remaining <= 0) {
-        waiter.decision = { kind: 'queued' };
-        waiter.done();
-      }
+      if (event.type === 'CommandRejected') waiter.decision = { kind: 'rejected', reason: event.data.reason, detail: event.data.detail };
+      else if (--waiter.remaining <= 0) waiter.decision = { kind: 'queued' };
+      if (waiter.decision) waiter.waiting.done();
     }
   }
 }

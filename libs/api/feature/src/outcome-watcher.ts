@@ -1,15 +1,18 @@
 import type { ConsumedBatch } from '@espalier/contracts/event-log';
 import type { PushOutcomeFact } from '@espalier/api/domain';
+import { eventsOfTypes, Waiting } from './correlated';
 
 interface Waiter {
   readonly pending: Set<string>;
   readonly outcomes: Map<string, PushOutcomeFact>;
-  done(): void;
+  readonly waiting: Waiting;
 }
 
 type OutcomeEvent =
   | { type: 'PushSent'; enrollmentId: string; correlationId: string; data: { apnsId: string } }
   | { type: 'PushFailed'; enrollmentId: string; correlationId: string; data: { topic: string | null; status: number | null; reason: string; apnsTimestamp: number | null } };
+
+const OUTCOMES = new Set(['PushSent', 'PushFailed']);
 
 /** One API request waiting for push outcomes. */
 export interface Expectation {
@@ -31,38 +34,21 @@ export class OutcomeWatcher {
 
   /** Register before appending the request, so no outcome can arrive unseen. */
   expect(correlationId: string, enrollmentIds: Iterable<string>): Expectation {
-    let done = () => undefined as void;
-    const finished = new Promise<void>((resolve) => (done = resolve));
-    const waiter: Waiter = { pending: new Set(enrollmentIds), outcomes: new Map(), done };
+    const waiter: Waiter = { pending: new Set(enrollmentIds), outcomes: new Map(), waiting: new Waiting(() => this.waiters.delete(correlationId)) };
     this.waiters.set(correlationId, waiter);
-    const stop = () => {
-      this.waiters.delete(correlationId);
-      done();
-    };
-    if (waiter.pending.size === 0) stop();
+    if (waiter.pending.size === 0) waiter.waiting.stop();
     return {
       outcomes: async (timeoutMs) => {
-        const timer = setTimeout(stop, timeoutMs);
-        await finished;
-        clearTimeout(timer);
-        stop();
+        await waiter.waiting.until(timeoutMs);
         return waiter.outcomes;
       },
-      cancel: stop,
+      cancel: () => waiter.waiting.stop(),
     };
   }
 
   async handleBatch(batch: ConsumedBatch): Promise<void> {
     if (this.waiters.size === 0) return;
-    for (const record of batch.records) {
-      const type = record.headers['espalier-type'];
-      if ((type !== 'PushSent' && type !== 'PushFailed') || !record.value) continue;
-      let event: OutcomeEvent;
-      try {
-        event = JSON.parse(record.value.toString('utf8')) as OutcomeEvent;
-      } catch {
-        continue; // Undecodable: the projections dead-letter it; no request can match it.
-      }
+    for (const event of eventsOfTypes<OutcomeEvent>(batch, OUTCOMES)) {
       const waiter = this.waiters.get(event.correlationId);
       if (!waiter || !waiter.pending.has(event.enrollmentId)) continue;
       waiter.pending.delete(event.enrollmentId);
@@ -72,7 +58,7 @@ export class OutcomeWatcher {
           ? { sent: true, apnsId: event.data.apnsId }
           : { sent: false, topic: event.data.topic, status: event.data.status, reason: event.data.reason, apnsTimestamp: event.data.apnsTimestamp },
       );
-      if (waiter.pending.size === 0) waiter.done();
+      if (waiter.pending.size === 0) waiter.waiting.done();
     }
   }
 }

@@ -8,7 +8,7 @@ import { checkBodyLimit, readDeviceCa } from '@espalier/mdm/device-http';
 import { MAX_RECORD_BYTES } from '@espalier/shared/data-access-kafka';
 import type { CheckpointBarrier } from '@espalier/shared/data-access-postgres';
 import type { Config } from '@espalier/shared/util-config';
-import { SecretBox } from '@espalier/shared/util-crypto';
+import { secretBoxFromSettings } from '@espalier/shared/util-crypto';
 import { uuidv7 } from '@espalier/shared/util-ids';
 import type { Logger } from '@espalier/shared/util-logging';
 import { AuthProxy } from './auth-proxy';
@@ -28,11 +28,6 @@ export const CHECKIN_SCHEMA = 'checkin';
 function authenticatorFrom(config: Config<'checkin'>): DeviceAuthenticator {
   const verifier = DeviceCertVerifier.fromPem(readDeviceCa('checkin', config));
   return new DeviceAuthenticator({ verifier, certHeader: config.certHeader || undefined });
-}
-
-function secretBoxFrom(config: Config<'checkin'>): SecretBox {
-  if (!config.secretKey) throw new Error('checkin: needs -secret-key (ESPALIER_SECRET_KEY) to seal unlock and bootstrap tokens before they enter the event log');
-  return new SecretBox({ keyId: config.secretKeyId, key: config.secretKey });
 }
 
 /**
@@ -84,7 +79,7 @@ export class CheckinModule {
                 reader: new CheckinStateReader(pool, CHECKIN_SCHEMA),
                 appender: log.appender,
                 barrier,
-                box: secretBoxFrom(config),
+                box: secretBoxFromSettings(config, 'checkin', 'to seal unlock and bootstrap tokens before they enter the event log'),
                 tokens: new TokenHandlerRegistry(options.tokenHandlers),
                 dm: config.dm
                   ? new DeclarativeManagementClient({ baseUrl: config.dm, sendHmacKey: config.dmSendHmacKey, recvHmacKey: config.dmRecvHmacKey })

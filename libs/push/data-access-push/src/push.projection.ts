@@ -1,6 +1,6 @@
-import type { EspalierEvent, EventOf } from '@espalier/contracts/events';
+import type { EspalierEvent } from '@espalier/contracts/events';
 import { TOPICS } from '@espalier/contracts/events';
-import type { Projection, Tx } from '@espalier/shared/data-access-postgres';
+import { applyByType, type EventHandler, type EventHandlers, type Projection } from '@espalier/shared/data-access-postgres';
 import { pushMigrations, pushTables } from './push.migrations';
 
 export const PUSH_TARGETS_PROJECTION = 'push.targets';
@@ -8,7 +8,7 @@ export const PUSH_TARGETS_PROJECTION = 'push.targets';
 /** APNs reasons that condemn the token itself, not the push (a later TokenUpdate clears them). */
 export const INVALID_TOKEN_REASONS: ReadonlySet<string> = new Set(['Unregistered', 'BadDeviceToken', 'DeviceTokenNotForTopic']);
 
-type Apply<T extends EspalierEvent['type']> = (tx: Tx, s: string, e: EventOf<T>) => Promise<unknown>;
+type Apply<T extends EspalierEvent['type']> = EventHandler<T>;
 
 // Each write keeps the latest by occurredAt, so applying events in any order gives the same row.
 // Ties (>=) go to the later event in log order: every TokenUpdated of an enrollment shares its
@@ -53,7 +53,7 @@ const certUploaded: Apply<'PushCertUploaded'> = (tx, s, e) =>
 
 /** The push service's projection over mdm.enrollment (push data) and mdm.push (invalid tokens, certificates). */
 export function pushTargetsProjection(schema = 'push'): Projection {
-  const handlers: { [T in EspalierEvent['type']]?: Apply<T> } = {
+  const handlers: EventHandlers = {
     TokenUpdated: tokenUpdated,
     PushFailed: pushFailed,
     PushCertUploaded: certUploaded,
@@ -64,12 +64,6 @@ export function pushTargetsProjection(schema = 'push'): Projection {
     topics: [TOPICS.enrollment, TOPICS.push],
     tables: pushTables,
     migrations: pushMigrations,
-    eventTypes: new Set(Object.keys(handlers)),
-    async apply({ tx, schema: s }, events) {
-      for (const { event } of events) {
-        const handler = handlers[event.type] as Apply<typeof event.type> | undefined;
-        if (handler) await handler(tx, s, event as never);
-      }
-    },
+    ...applyByType(handlers),
   };
 }

@@ -2,16 +2,16 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import type { Pool } from 'pg';
 import type { EventLog } from '@espalier/contracts/event-log';
 import { CHECKPOINT_BARRIER, EVENT_LOG, LOGGER, PG_POOL } from '@espalier/contracts/runtime';
-import { PushTargetsReader } from '@espalier/push/data-access-push';
+import { TOPICS } from '@espalier/contracts/events';
+import { PUSH_TARGETS_PROJECTION, PushTargetsReader } from '@espalier/push/data-access-push';
 import { DEFAULT_RETRY } from '@espalier/push/domain';
 import { LogFence, type CheckpointBarrier } from '@espalier/shared/data-access-postgres';
 import type { Config } from '@espalier/shared/util-config';
-import { SecretBox } from '@espalier/shared/util-crypto';
+import { secretBoxFromSettings } from '@espalier/shared/util-crypto';
 import { uuidv7 } from '@espalier/shared/util-ids';
 import type { Logger } from '@espalier/shared/util-logging';
 import { ApnsClients } from './apns-clients';
 import { PushDispatcher } from './push-dispatcher';
-import { PushFence } from './push-fence';
 import { PushHost } from './push.host';
 import { TriggerWindow } from './trigger-window';
 
@@ -22,16 +22,11 @@ const MAX_WINDOW_TRIGGERS = 50_000;
 /** The projection may be far behind after a burst of enrollments; a push can wait longer than a device request. */
 const FENCE_TIMEOUT_MS = 60_000;
 
-/** Push keys are sealed with the topic as associated data before they enter the log. */
-function secretBoxFrom(config: Config<'push'>): SecretBox {
-  if (!config.secretKey) throw new Error('push: needs -secret-key (ESPALIER_SECRET_KEY) to open the push certificates\' private keys');
-  return new SecretBox({ keyId: config.secretKeyId, key: config.secretKey });
-}
-
 @Module({})
 export class PushModule {
   static forRoot(config: Config<'push'>): DynamicModule {
-    const box = secretBoxFrom(config);
+    // Push keys are sealed (the topic as associated data) before they enter the log.
+    const box = secretBoxFromSettings(config, 'push', "to open the push certificates' private keys");
     return {
       module: PushModule,
       providers: [
@@ -56,7 +51,9 @@ export class PushModule {
           useFactory: (reader: PushTargetsReader, log: EventLog, barrier: CheckpointBarrier, clients: ApnsClients, logger: Logger) => {
             const dispatcher = new PushDispatcher(
               {
-                fence: new PushFence(new LogFence(log, barrier), PUSH_SCHEMA),
+                // The push projection caught up with both its topics: a device enrolled a moment ago has push data,
+                // a certificate uploaded a moment ago is used, a token refused by the previous push is known.
+                fence: new LogFence(log, barrier).forProjection(PUSH_SCHEMA, PUSH_TARGETS_PROJECTION, [TOPICS.enrollment, TOPICS.push]),
                 targets: (ids) => reader.targets(ids),
                 clients,
                 appender: log.appender,

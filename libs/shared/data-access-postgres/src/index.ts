@@ -1,7 +1,7 @@
 export { ident, isTransientDbError, withTransaction, type Tx } from './sql';
 export { runMigrations, type Migration, type MigrationReport } from './migrations';
 export { checkpointsMigration, readCheckpoints, type Checkpoint } from './checkpoints';
-export { consumerGroupOf, type PositionedEvent, type Projection, type ProjectionContext } from './projection';
+export { applyByType, consumerGroupOf, type EventHandler, type EventHandlers, type PositionedEvent, type Projection, type ProjectionContext } from './projection';
 export { ProjectionRunner, type ProjectionRunnerDeps, type ProjectionRunnerOptions, type RunnerStats } from './projection-runner';
 export { CatchUpTimeoutError, CheckpointBarrier } from './checkpoint-barrier';
 export { replayProjection, shadowSchemaOf, type ReplayReport } from './replay';

@@ -34,6 +34,15 @@ export class LogFence {
     await Promise.all(targets.map((target) => this.catchUpOne(target, timeoutMs)));
   }
 
+  /**
+   * A projection's fence over every partition of its topics: what a service
+   * needs before a decision that spans devices (a push fan-out, an API read).
+   */
+  forProjection(schema: string, projection: string, topics: readonly string[]): { catchUp(timeoutMs: number): Promise<void> } {
+    const targets = topics.map((topic) => ({ schema, projection, topic }));
+    return { catchUp: (timeoutMs) => this.catchUp(targets, timeoutMs) };
+  }
+
   private async catchUpOne(target: FenceTarget, timeoutMs: number): Promise<void> {
     const [ends, partition] = await Promise.all([
       this.endsAfterNow(target.topic),

@@ -40,3 +40,24 @@ export interface Projection<E = EspalierEvent> {
 export function consumerGroupOf(projection: Pick<Projection<unknown>, 'name'>): string {
   return `espalier.projection.${projection.name}`;
 }
+
+/** One event type's write: the transaction, the quoted schema, the event. */
+export type EventHandler<T extends EspalierEvent['type']> = (tx: Tx, schema: string, event: Extract<EspalierEvent, { type: T }>) => Promise<unknown>;
+export type EventHandlers = { readonly [T in EspalierEvent['type']]?: EventHandler<T> };
+
+/**
+ * `eventTypes` and `apply` for a projection that is one write per event,
+ * chosen by type: the runner skips other types unread, and apply runs the
+ * handlers in log order.
+ */
+export function applyByType(handlers: EventHandlers): Pick<Projection, 'eventTypes' | 'apply'> {
+  return {
+    eventTypes: new Set(Object.keys(handlers)),
+    async apply({ tx, schema }, events) {
+      for (const { event } of events) {
+        const handler = handlers[event.type] as EventHandler<typeof event.type> | undefined;
+        if (handler) await handler(tx, schema, event as never);
+      }
+    },
+  };
+}

@@ -117,3 +117,13 @@ function decodeBase64(value: string, expectedBytes: number | undefined, what: st
   }
   return bytes;
 }
+
+/**
+ * The service's SecretBox from its -secret-key / -secret-key-id settings.
+ * A service that seals or opens secrets cannot run without the key: it fails
+ * at start-up, saying which service needs it and why.
+ */
+export function secretBoxFromSettings(settings: { readonly secretKey?: string; readonly secretKeyId: string }, service: string, why: string): SecretBox {
+  if (!settings.secretKey) throw new Error(`${service}: needs -secret-key (ESPALIER_SECRET_KEY) ${why}`);
+  return new SecretBox({ keyId: settings.secretKeyId, key: settings.secretKey });
+}
