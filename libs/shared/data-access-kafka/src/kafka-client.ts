@@ -21,13 +21,22 @@ export interface KafkaClientOptions {
  * broker ("Response …", e.g. "the coordinator is loading" on a fresh broker)
  * at ERROR although it retries them; those are warnings. A request that
  * finally fails reaches our code as an exception and is logged there.
+ *
+ * One warning is a choice we made, logged at every start: retries of the
+ * idempotent producer are bounded (so a broker outage becomes a 503 the
+ * device retries), which kafkajs says "may invalidate EoS". Appends are
+ * at-least-once by design and consumers tolerate a repeated event, so it
+ * goes to debug.
  */
+const BOUNDED_RETRIES_NOTICE = 'Limiting retries for the idempotent producer';
+
 function logCreator(logger: KafkaLogger) {
   return () =>
     ({ level, log }: LogEntry): void => {
       const { message, ...rest } = log;
       const fields = { kafka: rest };
-      if (level === KafkaLogLevel.ERROR && !message.startsWith('Response ')) logger.error(fields, message);
+      if (message.startsWith(BOUNDED_RETRIES_NOTICE)) logger.debug(fields, message);
+      else if (level === KafkaLogLevel.ERROR && !message.startsWith('Response ')) logger.error(fields, message);
       else if (level === KafkaLogLevel.ERROR) logger.warn(fields, message);
       else if (level === KafkaLogLevel.WARN) logger.warn(fields, message);
       else logger.debug(fields, message);

@@ -1,4 +1,5 @@
 import type { Admin, Kafka, Producer } from 'kafkajs';
+import { Partitioners } from 'kafkajs';
 import type { EventLog, LogConsumer, LogSubscription, PartitionEnd, TopicSpec } from '@espalier/contracts/event-log';
 import { createKafka, TrackedSockets, type KafkaLogger } from './kafka-client';
 import { KafkaAppender } from './kafka-appender';
@@ -28,7 +29,8 @@ export class KafkaEventLog implements EventLog {
     this.kafka = createKafka(options, this.sockets);
     // Idempotence gives exactly-once appends per producer session despite
     // retries; kafkajs then requires one request in flight and acks=all.
-    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    // The partitioner partitionFor() uses too (PartitionTable), named so kafkajs does not warn about its v2 default.
+    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
     this.admin = this.kafka.admin();
     this.partitions = new PartitionTable(this.admin);
     this.appender = new KafkaAppender(this.producer, this.partitions);
