@@ -6,7 +6,7 @@ import { basic, openApiHarness, type ApiHarness } from './api-harness';
 
 const newUuid = () => randomUUID().toUpperCase();
 
-describe('read APIs: enrollments, queues, command results', () => {
+describe('read APIs: enrollments, queues, command results, event history', () => {
   let h: ApiHarness;
   const get = async (path: string) => {
     const res = await h.call('GET', path);
@@ -96,12 +96,58 @@ describe('read APIs: enrollments, queues, command results', () => {
     ]);
   });
 
+  it('shows an enrollment\'s event history from the log: in order, paged, filtered, with each record\'s log position and no secrets', async () => {
+    const device = h.device();
+    const udid = await h.enroll(device);
+    const uuid = newUuid();
+    assert.equal((await h.call('PUT', `/v1/enqueue/${udid}?nopush=1`, { body: commandPlist({ commandUuid: uuid, requestType: 'DeviceInformation' }) })).status, 200);
+    await device.report(h.commands.url, idleReport({ ids: { udid } }));
+    await device.report(h.commands.url, acknowledgedReport({ ids: { udid }, commandUuid: uuid }));
+
+    const { status, body } = await get(`/v1/enrollments/${udid}/events`);
+    assert.equal(status, 200);
+    type Shown = { event_id: string; type: string; occurred_at: string; data: Record<string, unknown>; withheld: string[]; log: { topic: string; partition: number; offset: string } };
+    const events: Shown[] = body.events;
+    assert.deepStrictEqual(events.map((e) => e.type), [
+      'EnrollmentAuthenticated', 'TokenUpdated', 'CommandQueued', 'CommandReported', 'CommandDelivered', 'CommandReported',
+    ]);
+    assert.deepStrictEqual([body.enrollment_id, body.next_cursor], [udid, null]);
+    const update = events[1];
+    assert.deepStrictEqual(update.withheld, ['token', 'pushMagic', 'raw']);
+    assert.ok(!('token' in update.data) && !('pushMagic' in update.data));
+    assert.deepStrictEqual([events[5].data['commandUuid'], events[5].data['status']], [uuid, 'Acknowledged']);
+
+    // The positions are the log's own: the record at that offset is this event.
+    await h.commandEvents.catchUp();
+    const queued = events[2];
+    const record = h.commandEvents.records.find((r) => r.partition === queued.log.partition && r.offset === queued.log.offset);
+    assert.equal(queued.log.topic, 'mdm.command');
+    assert.equal(record && JSON.parse(record.value?.toString('utf8') ?? '{}').eventId, queued.event_id);
+
+    const paged: Shown[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await get(`/v1/enrollments/${udid}/events?limit=4${cursor ? `&cursor=${cursor}` : ''}`);
+      paged.push(...page.body.events);
+      cursor = page.body.next_cursor;
+    } while (cursor);
+    assert.deepStrictEqual(paged.map((e) => e.event_id), events.map((e) => e.event_id));
+    const reports = await get(`/v1/enrollments/${udid}/events?type=CommandReported&order=desc`);
+    assert.deepStrictEqual(reports.body.events.map((e: Shown) => e.event_id), [events[5].event_id, events[3].event_id]);
+  });
+
   it('answers bad parameters with 400 naming them, unknown things with 404, other methods with 405, and needs the key', async () => {
     for (const [query, param] of [['limit=0', 'limit'], ['limit=abc', 'limit'], ['enabled=yes', 'enabled'], ['type=Robot', 'type'], ['seen_since=yesterday', 'seen_since'], ['cursor=%%%', 'cursor']]) {
       const res = await get(`/v1/enrollments?${query}`).catch(() => ({ status: 400, body: { error: `${param}:` } }));
       assert.equal(res.status, 400, query);
       assert.match(res.body.error, new RegExp(`^${param}:`), query);
     }
+    for (const [query, param] of [['limit=1001', 'limit'], ['order=up', 'order'], ['type=CommandSent', 'type'], ['since=later', 'since'], ['cursor=abc', 'cursor']]) {
+      const res = await get(`/v1/enrollments/${newUuid()}/events?${query}`);
+      assert.equal(res.status, 400, query);
+      assert.match(res.body.error, new RegExp(`^${param}:`), query);
+    }
+    assert.equal((await get(`/v1/enrollments/${newUuid()}/events`)).status, 404);
     assert.equal((await get(`/v1/commands/${newUuid()}`)).status, 404);
     assert.equal((await h.call('DELETE', `/v1/enrollments/${newUuid()}/queue`)).status, 404);
     assert.deepStrictEqual(await h.call('POST', '/v1/enrollments').then((r) => [r.status, r.text]), [405, 'Method Not Allowed\n']);

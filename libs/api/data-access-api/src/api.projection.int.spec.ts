@@ -11,6 +11,8 @@ import { apiTables } from './api.migrations';
 import { apiProjection } from './api.projection';
 import { ApiReader } from './api.reader';
 import { EnrollmentsReader } from './enrollments.reader';
+import { historyProjection } from './history.projection';
+import { HistoryReader } from './history.reader';
 
 const T = (n: number) => new Date(Date.UTC(2025, 5, 1, 12, 0, n)).toISOString();
 const box = new SecretBox({ keyId: 't', key: Buffer.alloc(32, 3) });
@@ -43,14 +45,14 @@ const cleared = (ids: string[], on: On) => createEvent('QueueCleared', { enrollm
 const certUploaded = (at: number) =>
   createEvent('PushCertUploaded', { topic: TOPIC, certificatePem: `-----BEGIN CERTIFICATE-----\n${at}\n-----END CERTIFICATE-----\n`, privateKey: box.seal(Buffer.from('k'), TOPIC), notAfter: T(1000 + at) }, anonymous(at));
 
-describe('api.registry projection against PostgreSQL', () => {
+describe('api.registry and api.history projections against PostgreSQL', () => {
   let pool: Pool;
   const schemas: string[] = [];
   let offset = 0;
-  const schema = async () => {
+  const schema = async (make = apiProjection) => {
     const s = uniqueName('api_t');
     schemas.push(s);
-    const projection = apiProjection(s);
+    const projection = make(s);
     await migrateService(pool, { schema: s, migrations: [], projections: [projection] });
     return projection;
   };
@@ -118,5 +120,35 @@ describe('api.registry projection against PostgreSQL', () => {
       assert.ok(expected.length > 0, `${table} has rows`);
       assert.deepStrictEqual(await rows(reversed, table), expected, table);
     }
+  });
+
+  it('keeps each enrollment\'s events in time order, with log positions and without secrets; a redelivered batch adds nothing', async () => {
+    const p = await schema(historyProjection);
+    const h = history();
+    await given(p, ...h.events);
+    const reader = new HistoryReader(pool, p.schema);
+    const all = { limit: 100, after: null, newestFirst: false, types: null, since: null };
+    const a = await reader.page(h.a, all);
+    assert.deepStrictEqual(a.map((e) => e.type), [
+      'EnrollmentAuthenticated', 'TokenUpdated', 'CommandQueued', 'CommandReported', 'TokenUpdated', 'CommandQueued', 'CommandReported',
+    ]);
+    const update = a[1];
+    assert.deepStrictEqual([update.log.topic, update.withheld, update.data['pushTopic']], ['mdm.enrollment', ['token', 'pushMagic', 'raw'], TOPIC]);
+    assert.match(update.log.offset, /^\d+$/);
+    assert.doesNotMatch(JSON.stringify(a), /abababab/, 'no push token');
+    const ua = await reader.page(h.ua, all);
+    assert.deepStrictEqual(ua.map((e) => [e.type, e.data['enrollmentCount'] ?? null]), [['TokenUpdated', null], ['CommandQueued', null], ['QueueCleared', 1]]);
+    const refused = await reader.page('UNKNOWN', all);
+    assert.deepStrictEqual(refused.map((e) => [e.type, e.data['reason']]), [['CommandRejected', 'unknown-enrollment']]);
+
+    await given(p, ...h.events);
+    assert.equal((await reader.page(h.a, all)).length, a.length, 'redelivery');
+
+    const first = await reader.page(h.a, { ...all, limit: 3 });
+    const rest = await reader.page(h.a, { ...all, after: { occurredAt: first[2].occurred_at, eventId: first[2].event_id } });
+    assert.deepStrictEqual([...first, ...rest].map((e) => e.event_id), a.map((e) => e.event_id), 'pages join up');
+    assert.deepStrictEqual((await reader.page(h.a, { ...all, newestFirst: true, limit: 2 })).map((e) => e.event_id), [a[6].event_id, a[5].event_id]);
+    assert.deepStrictEqual((await reader.page(h.a, { ...all, types: ['TokenUpdated'], since: new Date(T(5)) })).map((e) => e.event_id), [a[4].event_id]);
+    assert.deepStrictEqual([await reader.known(h.b), await reader.known('NEVER')], [true, false]);
   });
 });

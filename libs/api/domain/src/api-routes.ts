@@ -10,6 +10,7 @@ export const API_OPERATIONS = [
   { kind: 'enrollment', method: 'GET', path: '/v1/enrollments/{id}' },
   { kind: 'queue', method: 'GET', path: '/v1/enrollments/{id}/queue' },
   { kind: 'clear-queue', method: 'DELETE', path: '/v1/enrollments/{id}/queue' },
+  { kind: 'history', method: 'GET', path: '/v1/enrollments/{id}/events' },
   { kind: 'commands', method: 'POST', path: '/v1/commands' },
   { kind: 'command', method: 'GET', path: '/v1/commands/{uuid}' },
   { kind: 'openapi', method: 'GET', path: '/v1/openapi.json' },
@@ -56,5 +57,6 @@ function candidatesFor(rest: string): { kind: ApiOperation; param: string }[] {
   if (param === undefined) return one('enrollments');
   if (tail === undefined) return one('enrollment', param);
   if (tail === 'queue') return [...one('queue', param), ...one('clear-queue', param)];
+  if (tail === 'events') return one('history', param);
   return [];
 }

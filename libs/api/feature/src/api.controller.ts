@@ -12,6 +12,7 @@ import { EscrowService } from './escrow.service';
 import { JsonCommandService } from './json-command.service';
 import { PushService } from './push.service';
 import { PushCertService } from './pushcert.service';
+import { HistoryService } from './history.service';
 import { ReadService } from './read.service';
 
 const READS_BODY = new Set<ApiOperation>(['pushcert-put', 'enqueue', 'escrowkeyunlock', 'commands']);
@@ -42,6 +43,7 @@ export class ApiController {
     @Inject(EscrowService) private readonly escrow: EscrowService,
     @Inject(ReadService) reads: ReadService,
     @Inject(JsonCommandService) jsonCommands: JsonCommandService,
+    @Inject(HistoryService) history: HistoryService,
   ) {
     const json = (r: Request, reply: Promise<ApiReply>) => reply.then(({ status, body }) => sendJson(r.res, status, body));
     const decoded = (r: Request, run: (value: string) => Promise<ApiReply>) => {
@@ -71,6 +73,7 @@ export class ApiController {
       enrollment: (r) => decoded(r, (id) => reads.enrollment(id)),
       queue: (r) => decoded(r, (id) => reads.queue(id)),
       'clear-queue': (r) => decoded(r, (id) => reads.clearQueue(id)),
+      history: (r) => decoded(r, (id) => history.history(id, r.query)),
       command: (r) => decoded(r, (uuid) => reads.command(uuid)),
       commands: async (r) => {
         const body = await this.body(r, 'error');

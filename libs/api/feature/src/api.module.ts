@@ -3,7 +3,7 @@ import type { Pool } from 'pg';
 import type { EventLog } from '@espalier/contracts/event-log';
 import { CHECKPOINT_BARRIER, EVENT_LOG, LOGGER, PG_POOL } from '@espalier/contracts/runtime';
 import { ALL_TOPICS } from '@espalier/contracts/events';
-import { API_PROJECTION, ApiReader, EnrollmentsReader, postEscrowKeyUnlock } from '@espalier/api/data-access-api';
+import { API_PROJECTION, ApiReader, EnrollmentsReader, HISTORY_PROJECTION, HistoryReader, postEscrowKeyUnlock } from '@espalier/api/data-access-api';
 import { checkBodyLimit } from '@espalier/mdm/device-http';
 import { MAX_RECORD_BYTES } from '@espalier/shared/data-access-kafka';
 import { LogFence, type CheckpointBarrier } from '@espalier/shared/data-access-postgres';
@@ -23,6 +23,7 @@ import { DecisionWatcher } from './decision-watcher';
 import { OutcomeWatcher } from './outcome-watcher';
 import { OutcomeWatcherHost } from './outcome-watcher.host';
 import { PushService } from './push.service';
+import { HistoryService } from './history.service';
 import { ReadService } from './read.service';
 import { PushCertService } from './pushcert.service';
 import { VersionController } from './version.controller';
@@ -72,6 +73,16 @@ export class ApiModule {
           }),
         },
         service(PushCertService),
+        {
+          provide: HistoryService,
+          inject: [API_DEPS, PG_POOL, EVENT_LOG, CHECKPOINT_BARRIER],
+          useFactory: (deps: ApiDeps, pool: Pool, log: EventLog, barrier: CheckpointBarrier) =>
+            new HistoryService(
+              { logger: deps.logger, historyFence: new LogFence(log, barrier).forProjection(API_SCHEMA, HISTORY_PROJECTION, ALL_TOPICS) },
+              options,
+              new HistoryReader(pool, API_SCHEMA),
+            ),
+        },
         {
           provide: ReadService,
           inject: [API_DEPS, PG_POOL],

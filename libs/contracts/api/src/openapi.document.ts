@@ -67,6 +67,20 @@ export function openApiDocument(version: string): object {
             status: { type: ['string', 'null'], description: 'null while pending, NotNow once deferred.' }, not_now_count: { type: 'integer' },
           },
         },
+        HistoryEvent: {
+          type: 'object',
+          description: 'One event of the log about the enrollment, in its current schema version.',
+          properties: {
+            event_id: { type: 'string', format: 'uuid' }, type: { type: 'string' }, version: { type: 'integer' }, occurred_at: timestamp,
+            source: { type: 'string', enum: ['checkin', 'commands', 'push', 'api'] }, correlation_id: { type: 'string' }, causation_id: { type: ['string', 'null'] },
+            log: {
+              type: 'object', description: 'Where the whole record is in the event log.',
+              properties: { topic: { type: 'string' }, partition: { type: 'integer' }, offset: { type: 'string', description: 'int64 as a decimal string.' } },
+            },
+            data: { type: 'object', description: "The event's data without secrets, push credentials or request bytes; a many-target event shows enrollmentCount." },
+            withheld: { type: 'array', items: { type: 'string' }, description: 'Data keys the log record has and this view does not show.' },
+          },
+        },
         CommandResult: {
           type: 'object',
           properties: {
@@ -153,6 +167,25 @@ export function openApiDocument(version: string): object {
         delete: {
           summary: 'Clear the queue (pending and NotNow commands are not sent)', security: basicAuth, parameters: [idParam],
           responses: { '200': json({ type: 'object', properties: { enrollment_id: { type: 'string' }, cleared: { type: 'boolean' } } }, 'Cleared.'), '404': error('Unknown.'), ...unauthorized },
+        },
+      },
+      '/v1/enrollments/{id}/events': {
+        get: {
+          summary: "The enrollment's event history from the log (check-ins, commands, reports, pushes, clears), oldest first", security: basicAuth,
+          parameters: [
+            idParam,
+            { name: 'type', in: 'query', schema: { type: 'string' }, description: 'Only these event types, comma-separated.' },
+            { name: 'since', in: 'query', schema: timestamp },
+            { name: 'order', in: 'query', schema: { type: 'string', enum: ['asc', 'desc'], default: 'asc' } },
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
+            { name: 'cursor', in: 'query', schema: { type: 'string' }, description: 'next_cursor of the previous page.' },
+          ],
+          responses: {
+            '200': json({ type: 'object', properties: { enrollment_id: { type: 'string' }, events: { type: 'array', items: ref('HistoryEvent') }, next_cursor: { type: ['string', 'null'] } } }, 'A page.'),
+            '400': error('A bad parameter, named.'),
+            '404': error('No event about this ID.'),
+            ...unauthorized,
+          },
         },
       },
       '/v1/commands': {
