@@ -52,6 +52,14 @@ export interface PartitionEnd {
   readonly low: string;
 }
 
+/** Where a consumer group stands on one partition, as it committed to the log. */
+export interface CommittedOffset {
+  readonly topic: string;
+  readonly partition: number;
+  /** The next offset the group will read; null when it committed none for this partition. */
+  readonly offset: string | null;
+}
+
 export interface TopicSpec {
   readonly topic: string;
   readonly partitions: number;
@@ -62,6 +70,12 @@ export interface EventLog {
   readonly appender: LogAppender;
   subscribe(subscription: LogSubscription): LogConsumer;
   endOffsets(topic: string): Promise<PartitionEnd[]>;
+  /**
+   * The offsets a consumer group committed on these topics, one entry per
+   * partition of each topic. For lag (endOffsets minus this) on /metrics and
+   * in `espalier status`; a projection's own position is its checkpoint.
+   */
+  committedOffsets(groupId: string, topics: readonly string[]): Promise<CommittedOffset[]>;
   /** The partition records with this key go to (the same choice the appender makes). */
   partitionFor(topic: string, key: string): Promise<number>;
   provisionTopics(topics: readonly TopicSpec[]): Promise<void>;

@@ -1,6 +1,7 @@
 export type { ConsumedBatch, ConsumedRecord, LogPosition, LogRecord } from './log-record';
 export type {
   BatchContext,
+  CommittedOffset,
   EventLog,
   LogAppender,
   LogConsumer,
@@ -8,4 +9,4 @@ export type {
   PartitionEnd,
   TopicSpec,
 } from './event-log.port';
-export { compareOffsets, nextOffset } from './offsets';
+export { compareOffsets, lagOf, nextOffset } from './offsets';

@@ -1,5 +1,5 @@
 export { SERVICES, type ServiceName } from './services';
-export { HEALTH_PATHS } from './health';
+export { HEALTH_PATHS, METRICS_PATH } from './health';
 export {
   CHECKIN_CONTENT_TYPE_PREFIX,
   ROUTES,

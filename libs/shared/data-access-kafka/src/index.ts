@@ -1,4 +1,5 @@
 export { KafkaEventLog, type KafkaEventLogOptions } from './kafka-event-log';
-export type { KafkaLogger } from './kafka-client';
+export type { KafkaClientOptions, KafkaLogger } from './kafka-client';
+export { KafkaConsumerGroups, type GroupSummary } from './consumer-groups';
 export { GroupCommit } from './group-commit';
 export { MAX_RECORD_BYTES } from './topic-provisioner';

@@ -12,6 +12,8 @@ export interface KafkaClientOptions {
   readonly brokers: readonly string[];
   readonly clientId: string;
   readonly logger: KafkaLogger;
+  /** Retries of a failed request or connection (default 8, riding out a broker restart); operator tools ask fewer, to fail fast. */
+  readonly retries?: number;
 }
 
 /**
@@ -76,7 +78,7 @@ export function createKafka(options: KafkaClientOptions, sockets?: TrackedSocket
     logCreator: logCreator(options.logger),
     // A broker restart takes seconds: retry long enough to ride it out,
     // then surface the failure to the caller (who answers 503, never 200).
-    retry: { initialRetryTime: 200, maxRetryTime: 5_000, retries: 8 },
+    retry: { initialRetryTime: 200, maxRetryTime: 5_000, retries: options.retries ?? 8 },
     connectionTimeout: 5_000,
     requestTimeout: 30_000,
   });

@@ -1,16 +1,14 @@
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import { Partitioners } from 'kafkajs';
-import type { EventLog, LogConsumer, LogSubscription, PartitionEnd, TopicSpec } from '@espalier/contracts/event-log';
-import { createKafka, TrackedSockets, type KafkaLogger } from './kafka-client';
+import type { CommittedOffset, EventLog, LogConsumer, LogSubscription, PartitionEnd, TopicSpec } from '@espalier/contracts/event-log';
+import { committedOffsets, topicEnds } from './admin-offsets';
+import { createKafka, TrackedSockets, type KafkaClientOptions } from './kafka-client';
 import { KafkaAppender } from './kafka-appender';
 import { KafkaLogConsumer, type KafkaConsumerOptions } from './kafka-consumer';
 import { PartitionTable } from './partition-table';
 import { provisionTopics } from './topic-provisioner';
 
-export interface KafkaEventLogOptions {
-  readonly brokers: readonly string[];
-  readonly clientId: string;
-  readonly logger: KafkaLogger;
+export interface KafkaEventLogOptions extends KafkaClientOptions {
   readonly consumer?: Partial<KafkaConsumerOptions>;
 }
 
@@ -57,27 +55,12 @@ export class KafkaEventLog implements EventLog {
     };
   }
 
-  async endOffsets(topic: string): Promise<PartitionEnd[]> {
-    const offsets = await this.lookUpOffsets(topic);
-    return offsets.map((o) => ({ partition: o.partition, high: o.high, low: o.low })).sort((a, b) => a.partition - b.partition);
+  endOffsets(topic: string): Promise<PartitionEnd[]> {
+    return topicEnds(this.admin, topic);
   }
 
-  /**
-   * kafkajs' admin can lose a topic's answer when two topics' offsets are
-   * looked up at once (its metadata, shared by both lookups, is refreshed in
-   * between: "Cannot destructure property 'partitions' of 'high.pop(...)'").
-   * Serialising the lookups would put two round trips on every fenced
-   * request; the race is rare, so such a lookup is simply asked again.
-   */
-  private async lookUpOffsets(topic: string): ReturnType<Admin['fetchTopicOffsets']> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await retryRetriable(() => this.admin.fetchTopicOffsets(topic));
-      } catch (error) {
-        const lostAnswer = error instanceof TypeError && /of '(?:high|low)\.pop\(\.\.\.\)'/.test(error.message);
-        if (!lostAnswer || attempt >= 5) throw error;
-      }
-    }
+  committedOffsets(groupId: string, topics: readonly string[]): Promise<CommittedOffset[]> {
+    return committedOffsets(this.admin, groupId, topics);
   }
 
   partitionFor(topic: string, key: string): Promise<number> {
@@ -105,21 +88,5 @@ export class KafkaEventLog implements EventLog {
     await this.admin.disconnect();
     const left = this.sockets.destroyAll();
     if (left > 0) this.options.logger.debug({ sockets: left }, 'kafka: closed sockets the client left open');
-  }
-}
-
-/**
- * Right after a topic is created, or while leadership moves, the broker
- * answers retriable errors ("not the leader for that topic-partition") that
- * kafkajs' admin does not retry for offset lookups: retry those briefly.
- */
-async function retryRetriable<T>(fn: () => Promise<T>, attempts = 20, delayMs = 250): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (error) {
-      if (attempt >= attempts || (error as { retriable?: boolean }).retriable !== true) throw error;
-      await new Promise((r) => setTimeout(r, delayMs));
-    }
   }
 }

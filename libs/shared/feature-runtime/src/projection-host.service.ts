@@ -1,7 +1,7 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Pool } from 'pg';
 import type { EventLog } from '@espalier/contracts/event-log';
-import { CheckpointBarrier, migrateService, ProjectionRunner, type ServiceSchema } from '@espalier/shared/data-access-postgres';
+import { CheckpointBarrier, migrateService, ProjectionRunner, type RunnerStats, type ServiceSchema } from '@espalier/shared/data-access-postgres';
 import type { Logger } from '@espalier/shared/util-logging';
 import type { RuntimeConfig } from '@espalier/contracts/runtime';
 import { CHECKPOINT_BARRIER, CONFIG, EVENT_LOG, LOGGER, PG_POOL, SERVICE_SCHEMA, STORAGE_READY, type StorageReady } from '@espalier/contracts/runtime';
@@ -39,6 +39,11 @@ export class ProjectionHost implements OnApplicationBootstrap, BeforeApplication
   /** Why the projections are not ready, for /readyz. */
   get status(): 'not started' | 'catching up with the log' | 'ready' {
     return !this.started ? 'not started' : this.caughtUp ? 'ready' : 'catching up with the log';
+  }
+
+  /** Each running projection's apply counters since this process started, for /metrics. */
+  get projectionStats(): { readonly projection: string; readonly stats: RunnerStats }[] {
+    return this.runners.map((runner, i) => ({ projection: this.owned.projections[i].name, stats: runner.stats }));
   }
 
   async onApplicationBootstrap(): Promise<void> {

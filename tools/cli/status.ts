@@ -1,0 +1,93 @@
+/**
+ * npm run status [-- --json]: every consumer group the brokers know whose ID
+ * starts with "espalier." with its lag per topic and partition (log end minus
+ * committed offset) and a total, then every projection of every service with
+ * its PostgreSQL checkpoints per partition and their lag against the log end.
+ * A projection's checkpoint is its true position; its group's committed
+ * offset follows it. Exit 0; 1 when Kafka or PostgreSQL cannot be reached
+ * (the message says which); 2 for invalid configuration.
+ */
+import { KafkaConsumerGroups } from '@espalier/shared/data-access-kafka';
+import { createPool, type ServiceSchema } from '@espalier/shared/data-access-postgres';
+import { loadConfig } from '@espalier/shared/util-config';
+import { serviceSchemas } from './service-schemas';
+import { formatStatus } from './status-format';
+import { groupStatuses, projectionStatuses, TopicEnds, type StatusReport } from './status-report';
+
+export interface StatusOutput {
+  write(text: string, done: (error?: Error | null) => void): unknown;
+}
+
+export interface StatusDeps {
+  readonly out: StatusOutput;
+  readonly err: StatusOutput;
+  readonly env: NodeJS.ProcessEnv;
+  readonly schemas: Readonly<Record<string, ServiceSchema>>;
+}
+
+/** kafkajs logs each failed connection attempt; the one failure that matters is reported once, below. */
+const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+
+const USAGE = 'usage: espalier status [--json] [-kafka-brokers host:port,…] [-database-url postgres://…]\n';
+
+export async function runStatus(argv: string[], deps: Partial<StatusDeps> = {}): Promise<number> {
+  const { out, err, env, schemas } = { out: process.stdout, err: process.stderr, env: process.env, schemas: serviceSchemas, ...deps };
+  const json = argv.includes('--json');
+  const loaded = loadConfig({ argv: argv.filter((a) => a !== '--json'), env, service: 'api' });
+  if (loaded.ok === 'help') return (await print(out, USAGE), 0);
+  if (loaded.ok !== true) {
+    await print(err, `status: invalid configuration:\n${loaded.ok === false ? loaded.errors.map((e) => `  - ${e}\n`).join('') : '  -version is not an option here\n'}`);
+    return 2;
+  }
+  const { kafkaBrokers, databaseUrl } = loaded.config;
+  // Two tries, not eight: an operator asking for status wants to hear at once that a server is down.
+  const kafka = new KafkaConsumerGroups({ brokers: kafkaBrokers, clientId: 'espalier-status', logger: quiet, retries: 1 });
+  const pool = createPool({ connectionString: databaseUrl, applicationName: 'espalier-status', max: 2 });
+  try {
+    const [kafkaUp, pgUp] = await Promise.allSettled([kafka.connect(), pool.query('SELECT 1')]);
+    const down = [
+      kafkaUp.status === 'rejected' ? `cannot reach Kafka at ${kafkaBrokers.join(',')} (-kafka-brokers / KAFKA_BROKERS): ${messageOf(kafkaUp.reason)}` : null,
+      pgUp.status === 'rejected' ? `cannot reach PostgreSQL at ${where(databaseUrl)} (-database-url / DATABASE_URL): ${messageOf(pgUp.reason)}` : null,
+    ].filter((m) => m !== null);
+    if (down.length > 0) {
+      await print(err, down.map((m) => `status: ${m}\n`).join(''));
+      return 1;
+    }
+    const ends = new TopicEnds(kafka);
+    const report: StatusReport = { groups: await groupStatuses(kafka, ends), projections: await projectionStatuses(pool, schemas, ends) };
+    await print(out, json ? JSON.stringify(report, null, 2) + '\n' : formatStatus(report));
+    return 0;
+  } catch (error) {
+    await print(err, `status: ${messageOf(error)}\n`);
+    return 1;
+  } finally {
+    await kafka.close();
+    await pool.end().catch(() => undefined);
+  }
+}
+
+/** Resolves once the text was handed to the OS: a caller may process.exit() right after (a pipe would lose the rest). */
+function print(stream: StatusOutput, text: string): Promise<void> {
+  return new Promise((resolve) => stream.write(text, () => resolve()));
+}
+
+/** host:port/database, never the credentials. */
+function where(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.host}${u.pathname}`;
+  } catch {
+    return 'the configured URL';
+  }
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0) return messageOf(error.errors[0]);
+  if (!(error instanceof Error)) return String(error);
+  const cause = (error as { cause?: unknown }).cause;
+  return cause instanceof Error && !error.message.includes(cause.message) ? `${error.message}: ${cause.message}` : error.message;
+}
+
+if (require.main === module) {
+  void runStatus(process.argv.slice(2)).then((code) => process.exit(code));
+}
