@@ -1,13 +1,16 @@
 // Writes the event catalog's JSON Schemas to docs/events/ for external subscribers:
-// `<type>.v<version>.schema.json` per event version plus `index.json`.
+// `<type>.v<version>.schema.json` per event version, `index.json`, and `asyncapi.json` (AsyncAPI
+// 3.0: every topic and event version, with those schemas; see docs/subscribing.md).
 //   npm run events:schema            regenerate (and delete stale schema files)
 //   npm run events:schema -- --check exit 1 if the committed files differ from the catalog
 import { readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { eventCatalog } from '@espalier/contracts/events';
+import { asyncApiDocument, eventCatalog, TOPIC_DESCRIPTIONS } from '@espalier/contracts/events';
 
 export const EVENT_SCHEMA_DIR = resolve(__dirname, '../../docs/events');
 const INDEX_FILE = 'index.json';
+export const ASYNCAPI_FILE = 'asyncapi.json';
+const PACKAGE_VERSION = (JSON.parse(readFileSync(resolve(__dirname, '../../package.json'), 'utf8')) as { version: string }).version;
 
 /** File name → exact file content, derived only from the catalog. */
 export function renderEventSchemaFiles(): Map<string, string> {
@@ -22,7 +25,19 @@ export function renderEventSchemaFiles(): Map<string, string> {
     index.push({ type, version: Number(version), topic: String(schema['x-espalier-topic']), schema: file });
   }
   files.set(INDEX_FILE, toJson({ events: index }));
+  files.set(ASYNCAPI_FILE, toJson(renderAsyncApi()));
   return files;
+}
+
+/** The AsyncAPI document of docs/events/asyncapi.json. */
+export function renderAsyncApi() {
+  return asyncApiDocument(eventCatalog, {
+    title: 'Espalier events',
+    version: PACKAGE_VERSION,
+    description:
+      'Every event Espalier writes to Kafka, per topic and version. Subscribe with your own consumer group; key = device-channel ID; at-least-once, de-duplicate by eventId. Guide: docs/subscribing.md. Each payload schema is also in docs/events/<type>.v<version>.schema.json (draft 2020-12).',
+    topics: TOPIC_DESCRIPTIONS,
+  });
 }
 
 /** Files that differ from the catalog: missing, changed, or stale (no longer generated). */
@@ -43,7 +58,7 @@ export function writeEventSchemas(dir: string = EVENT_SCHEMA_DIR): void {
 
 function listGenerated(dir: string): string[] {
   try {
-    return readdirSync(dir).filter((file) => file.endsWith('.schema.json') || file === INDEX_FILE);
+    return readdirSync(dir).filter((file) => file.endsWith('.schema.json') || file === INDEX_FILE || file === ASYNCAPI_FILE);
   } catch {
     return [];
   }

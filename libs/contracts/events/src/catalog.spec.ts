@@ -19,6 +19,7 @@ function testCatalog(calls: string[] = []) {
     data: v3,
     requires: ['deviceId'],
     key: (event) => `widget:${event.deviceId}`,
+    keyRule: '"widget:" + deviceId',
     upcastFrom: [
       // Listed out of order on purpose: the chain is sorted by version.
       upcaster({
@@ -130,6 +131,11 @@ describe('createCatalog (generic mechanism)', () => {
     it('rejects non-PascalCase types and bad versions', () => {
       assert.throws(() => defineEvent({ type: 'widget-renamed', version: 1, topic: 't', data: v1 }), /type must be PascalCase/);
       assert.throws(() => defineEvent({ type: 'Widget', version: 0, topic: 't', data: v1 }), /version must be an integer >= 1/);
+    });
+
+    it('requires a keyRule with a custom key, so subscribers learn how records are keyed', () => {
+      assert.throws(() => defineEvent({ type: 'Keyed', version: 1, topic: 't', data: v1, key: () => 'k' }), /defining event Keyed v1: a custom key needs a keyRule/);
+      assert.match(defineEvent({ type: 'Plain', version: 1, topic: 't', data: v1, requires: ['deviceId'] }).keyRule, /^deviceId: the device-channel ID/);
     });
 
     it('rejects duplicate types in one catalog', () => {

@@ -3,8 +3,12 @@ import type { AnyEventDefinition, EnvelopeOf } from './define-event';
 import { describeIssues, EventEncodeError } from './event.errors';
 import { decodeWith, type IncomingMessage } from './event-decoder';
 import { envelopeSchemaOf, type MetaFor, type SubjectField } from './envelope.schema';
+import { CONTENT_TYPE_JSON, EVENT_HEADERS } from './event-headers';
 
-export const CONTENT_TYPE_JSON = 'application/json';
+export { CONTENT_TYPE_JSON, EVENT_HEADERS };
+
+/** JSON Schema dialects jsonSchemas() can render (they differ only in `$schema` for this catalog). */
+export type JsonSchemaTarget = 'draft-2020-12' | 'draft-7';
 
 export interface EncodedEvent {
   readonly topic: string;
@@ -12,10 +16,10 @@ export interface EncodedEvent {
   /** UTF-8 JSON of the envelope. */
   readonly value: Buffer;
   readonly headers: {
-    readonly 'espalier-type': string;
-    readonly 'espalier-version': string;
-    readonly 'espalier-event-id': string;
-    readonly 'content-type': typeof CONTENT_TYPE_JSON;
+    readonly [EVENT_HEADERS.type]: string;
+    readonly [EVENT_HEADERS.version]: string;
+    readonly [EVENT_HEADERS.eventId]: string;
+    readonly [EVENT_HEADERS.contentType]: typeof CONTENT_TYPE_JSON;
   };
 }
 
@@ -34,8 +38,11 @@ export interface EventCatalog<D extends AnyEventDefinition> {
   decode(message: IncomingMessage): EnvelopeOf<D>;
   definitionOf<T extends D['type']>(type: T): DefinitionOf<D, T>;
   definitionOf(type: string): D | undefined;
-  /** `{ "<type>.v<version>": JSON Schema of the envelope }` for every version, old ones included. */
-  jsonSchemas(): Record<string, JsonSchema>;
+  /**
+   * `{ "<type>.v<version>": JSON Schema of the envelope }` for every version, old ones included.
+   * Draft 2020-12 by default; draft-07 for AsyncAPI, whose schema format is a draft-07 superset.
+   */
+  jsonSchemas(options?: { target?: JsonSchemaTarget }): Record<string, JsonSchema>;
 }
 
 export function createCatalog<const Defs extends readonly AnyEventDefinition[]>(definitions: Defs): EventCatalog<Defs[number]> {
@@ -78,10 +85,10 @@ export function createCatalog<const Defs extends readonly AnyEventDefinition[]>(
         key,
         value: Buffer.from(JSON.stringify(envelope), 'utf8'),
         headers: {
-          'espalier-type': envelope.type,
-          'espalier-version': String(envelope.version),
-          'espalier-event-id': envelope.eventId,
-          'content-type': CONTENT_TYPE_JSON,
+          [EVENT_HEADERS.type]: envelope.type,
+          [EVENT_HEADERS.version]: String(envelope.version),
+          [EVENT_HEADERS.eventId]: envelope.eventId,
+          [EVENT_HEADERS.contentType]: CONTENT_TYPE_JSON,
         },
       };
     },
@@ -89,13 +96,13 @@ export function createCatalog<const Defs extends readonly AnyEventDefinition[]>(
       return decodeWith(lookup, message) as EnvelopeOf<D>;
     },
     definitionOf: lookup as EventCatalog<D>['definitionOf'],
-    jsonSchemas() {
+    jsonSchemas({ target = 'draft-2020-12' } = {}) {
       const schemas: Record<string, JsonSchema> = {};
       for (const definition of definitions) {
         const versions = [...definition.upcastFrom.map((step) => ({ version: step.version, data: step.data })), definition];
         for (const { version, data } of versions) {
           const envelope = envelopeSchemaOf(definition.type, version, data, definition.requires);
-          const { $schema, ...schema } = z.toJSONSchema(envelope, { target: 'draft-2020-12' });
+          const { $schema, ...schema } = z.toJSONSchema(envelope, { target, override: dropNonStandardFormat });
           schemas[`${definition.type}.v${version}`] = {
             $schema,
             title: `${definition.type} v${version}`,
@@ -108,4 +115,12 @@ export function createCatalog<const Defs extends readonly AnyEventDefinition[]>(
       return schemas;
     },
   };
+}
+
+// zod writes its own checks as `format` too ("base64", "starts_with"); validators such as ajv
+// refuse unknown formats by default. The `pattern` (and `contentEncoding`) beside them say the same.
+const STANDARD_FORMATS = new Set(['date-time', 'date', 'time', 'duration', 'email', 'hostname', 'ipv4', 'ipv6', 'uri', 'uri-reference', 'uuid', 'regex']);
+
+function dropNonStandardFormat({ jsonSchema }: { jsonSchema: { format?: string } }): void {
+  if (jsonSchema.format !== undefined && !STANDARD_FORMATS.has(jsonSchema.format)) delete jsonSchema.format;
 }

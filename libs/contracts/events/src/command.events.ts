@@ -12,12 +12,14 @@ const enrollmentIdsSchema = z.array(idSchema).min(1);
 // keyed by device. Keying by commandUuid puts every submission (and rejection) of one UUID on
 // one partition, so the duplicate-UUID check (§7.3) sees them in order.
 const byCommandUuid = (event: { data: { commandUuid: string } }): string => event.data.commandUuid;
+const byCommandUuidRule = 'data.commandUuid: every submission and rejection of one command UUID share a partition';
 
 export const CommandSubmitted = defineEvent({
   type: 'CommandSubmitted',
   version: 1,
   topic: TOPICS.command,
   key: byCommandUuid,
+  keyRule: byCommandUuidRule,
   description: 'An operator enqueued a raw command to one or more enrollments (§3.8, §7.1). `payload` is the exact plist.',
   data: z.object({
     commandUuid: idSchema,
@@ -43,6 +45,7 @@ export const CommandRejected = defineEvent({
   version: 1,
   topic: TOPICS.command,
   key: byCommandUuid,
+  keyRule: byCommandUuidRule,
   description: 'A submission was refused as a whole (§7.3: a duplicate UUID fails the whole request).',
   data: z.object({
     commandUuid: idSchema,

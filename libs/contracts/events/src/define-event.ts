@@ -25,6 +25,8 @@ export interface EventDefinitionInput<T extends string, V extends number, S exte
   readonly requires?: readonly R[];
   /** Kafka key; default: deviceId ?? enrollmentId ?? eventId. */
   key?(event: EventEnvelope<T, V, z.output<S>, NoInfer<R>>): string;
+  /** The key rule in words, for subscribers (AsyncAPI); required with a custom `key`. */
+  readonly keyRule?: string;
   /** Older versions, each with the upcaster to the next; must cover 1 … version-1. */
   readonly upcastFrom?: readonly UpcastStep[];
   readonly description?: string;
@@ -42,6 +44,8 @@ export interface EventDefinition<T extends string, V extends number, S extends z
   /** Envelope schema of the current version. */
   readonly envelope: z.ZodType<EventEnvelope<T, V, z.output<S>, R>>;
   key(event: EventEnvelope<T, V, z.output<S>, R>): string;
+  /** How `key` is derived, in words. */
+  readonly keyRule: string;
 }
 
 /** What generic catalog code needs from any definition, whatever its type parameters. */
@@ -55,6 +59,7 @@ export interface AnyEventDefinition {
   readonly upcastFrom: readonly UpcastStep[];
   readonly envelope: z.ZodType<EventEnvelope<string, number, unknown>>;
   key(event: EventEnvelope<string, number, unknown>): string;
+  readonly keyRule: string;
 }
 
 /** The current-version envelope type a definition describes. */
@@ -77,6 +82,7 @@ export function defineEvent<const T extends string, const V extends number, S ex
   if (upcastFrom.length !== input.version - 1) {
     throw new Error(`${where}: upcasters must cover v1 to v${input.version - 1}, got ${upcastFrom.length}`);
   }
+  if (input.key !== undefined && !input.keyRule) throw new Error(`${where}: a custom key needs a keyRule describing it`);
   const requires = input.requires ?? [];
   return {
     type: input.type,
@@ -88,7 +94,14 @@ export function defineEvent<const T extends string, const V extends number, S ex
     upcastFrom,
     envelope: envelopeSchemaOf(input.type, input.version, input.data, requires) as unknown as EventDefinition<T, V, S, R>['envelope'],
     key: input.key ?? ((event) => defaultKey(event as unknown as KeyFields)),
+    keyRule: input.keyRule ?? defaultKeyRule(requires),
   };
+}
+
+/** The default key in words: the device-channel ID whenever the event has one. */
+function defaultKeyRule(requires: readonly SubjectField[]): string {
+  if (requires.includes('deviceId')) return 'deviceId: the device-channel ID, shared by a device and its user channels';
+  return 'deviceId (the device-channel ID) when set, else enrollmentId, else eventId';
 }
 
 type KeyFields = Pick<EventMeta, 'eventId' | 'enrollmentId' | 'deviceId'>;

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { AnyEventDefinition } from './define-event';
 import { untypedEnvelopeSchema } from './envelope.schema';
 import { describeIssues, EventDecodeError } from './event.errors';
+import { EVENT_HEADERS } from './event-headers';
 
 export type HeaderValue = Buffer | string | ReadonlyArray<Buffer | string> | undefined;
 
@@ -18,8 +19,8 @@ export interface IncomingMessage {
 export function decodeWith(lookup: (type: string) => AnyEventDefinition | undefined, message: IncomingMessage): unknown {
   const envelope = parseEnvelope(message.value);
   const where = `decoding event ${envelope.type} v${envelope.version}`;
-  checkHeader(message.headers, 'espalier-type', envelope.type, where);
-  checkHeader(message.headers, 'espalier-version', String(envelope.version), where);
+  checkHeader(message.headers, EVENT_HEADERS.type, envelope.type, where);
+  checkHeader(message.headers, EVENT_HEADERS.version, String(envelope.version), where);
 
   const definition = lookup(envelope.type);
   if (!definition) throw new EventDecodeError(`decoding event: unknown type "${envelope.type}"`, envelope.type, envelope.version);

@@ -25,6 +25,14 @@ describe('eventCatalog.jsonSchemas', () => {
     assert.ok(!schema.properties.data.required.includes('unlockToken'), 'optional stays optional');
   });
 
+  it('uses only standard formats: zod\'s own checks ("base64", "starts_with") stay as patterns', () => {
+    const formats = new Set(JSON.stringify(schemas).match(/"format":"[^"]*"/g));
+    assert.deepEqual([...formats].sort(), ['"format":"date-time"', '"format":"uuid"']);
+    const raw = (schemas['EnrollmentCheckedOut.v1'] as unknown as { properties: { data: { properties: { raw: Record<string, unknown> } } } }).properties.data.properties.raw;
+    assert.equal(raw.contentEncoding, 'base64');
+    assert.equal(typeof raw.pattern, 'string');
+  });
+
   it('keeps unscoped subjects nullable', () => {
     const schema = schemas['PushRequested.v1'] as unknown as ObjectSchema;
     assert.ok(Array.isArray(schema.properties.deviceId.anyOf), 'deviceId may be null');

@@ -20,6 +20,7 @@ export const PushCertUploaded = defineEvent({
   topic: TOPICS.push,
   // Certificates are stored per APNs topic (§9.2): keep each topic's uploads in order.
   key: (event) => event.data.topic,
+  keyRule: 'data.topic: the APNs topic, so uploads for one topic stay in order',
   description: 'A push certificate and its sealed private key for one APNs topic (§3.5); replaces the previous one.',
   data: z.object({
     topic: idSchema,

@@ -10,6 +10,13 @@ export type DlqTopic = `${Topic}.dlq`;
 
 export const ALL_TOPICS: readonly Topic[] = Object.freeze(Object.values(TOPICS));
 
+/** What each topic carries, for subscribers (the AsyncAPI document's channel descriptions). */
+export const TOPIC_DESCRIPTIONS: Readonly<Record<Topic, string>> = {
+  'mdm.enrollment': 'Check-ins and enrollment facts, written by the check-in service: Authenticate, TokenUpdate, CheckOut, bootstrap tokens, last-seen markers.',
+  'mdm.command': 'Command queues: submissions from the API, per-enrollment queueing and rejections, deliveries and the devices\' reports (command results).',
+  'mdm.push': 'APNs pushes: push requests and certificate uploads from the API, and each push\'s outcome.',
+};
+
 const DLQ_SUFFIX = '.dlq';
 
 /** The dead-letter topic for events a consumer of `topic` cannot decode or apply. */
