@@ -25,6 +25,7 @@ export default [
             { sourceTag: 'scope:commands', onlyDependOnLibsWithTags: ['scope:commands', 'scope:shared'] },
             { sourceTag: 'scope:push', onlyDependOnLibsWithTags: ['scope:push', 'scope:shared'] },
             { sourceTag: 'scope:api', onlyDependOnLibsWithTags: ['scope:api', 'scope:shared'] },
+            { sourceTag: 'scope:webhook', onlyDependOnLibsWithTags: ['scope:webhook', 'scope:shared'] },
             {
               sourceTag: 'type:app',
               onlyDependOnLibsWithTags: ['type:feature', 'type:data-access', 'type:contract', 'type:util'],

@@ -181,6 +181,31 @@ describe('docker-compose.yml: Espalier services', () => {
   });
 });
 
+describe('docker-compose.yml: the webhook service (NanoMDM -webhook-url)', () => {
+  const webhook = services.webhook as ComposeService & { profiles?: string[] };
+
+  it('runs apps/webhook/src/main.ts from the shared image, only with --profile webhook', () => {
+    assert.deepEqual(webhook.command, ['node', '--import', 'tsx', 'apps/webhook/src/main.ts']);
+    assert.equal(webhook.image, services.checkin.image);
+    assert.deepEqual(webhook.profiles, ['webhook']);
+    assert.deepEqual(dependsOn(webhook), dependsOn(services.checkin));
+    assert.deepEqual(publishedPorts(webhook), []);
+  });
+
+  it('gets the shared settings, the URL and HMAC key by interpolation, and only settings it reads', () => {
+    const e = env(webhook);
+    for (const k of ['ESPALIER_LISTEN', 'KAFKA_BROKERS', 'DATABASE_URL', 'ESPALIER_SECRET_KEY']) assert.equal(e[k], env(services.checkin)[k], k);
+    assert.equal(e.ESPALIER_WEBHOOK_URL, '${ESPALIER_WEBHOOK_URL:-}');
+    assert.equal(e.ESPALIER_WEBHOOK_HMAC_KEY, '${ESPALIER_WEBHOOK_HMAC_KEY:-}');
+    type Spec = { env: string; services: readonly string[]; status: unknown };
+    const catalog = new Map((settingsCatalog as readonly Spec[]).map((s) => [s.env, s]));
+    for (const variable of Object.keys(e)) {
+      const spec = catalog.get(variable);
+      assert.ok(spec && spec.status === 'active' && (spec.services.includes('all') || spec.services.includes('webhook')), variable);
+    }
+  });
+});
+
 describe('docker-compose.yml: dependencies and ports', () => {
   it('states a condition on every depends_on, matching what the dependency offers', () => {
     for (const [name, service] of Object.entries(services)) {

@@ -1,7 +1,8 @@
 /**
  * npm start (until the embedded mode of issue 8 lands): starts Kafka and
  * PostgreSQL with scripts/infra.sh unless KAFKA_BROKERS and DATABASE_URL are
- * set, runs the four services as child processes on 127.0.0.1:9001–9004, and
+ * set, runs the four services as child processes on 127.0.0.1:9001–9004 (and
+ * the webhook service on 9005 when -webhook-url is set), and
  * serves NanoMDM's single port (:9000, or -listen / ESPALIER_LISTEN) with the
  * same routing rule the docker-compose proxy applies. Bodies and headers pass
  * through byte for byte. Ctrl-C stops everything gracefully.
@@ -59,9 +60,23 @@ function listenAddress(): { host: string; port: number } {
   return { host: m[1] || '0.0.0.0', port: Number(m[2]) };
 }
 
-function startServices(env: Record<string, string>, own: Partial<Record<ServiceName, Record<string, string>>>): Map<ServiceName, { child: ChildProcess; port: number }> {
-  const running = new Map<ServiceName, { child: ChildProcess; port: number }>();
-  SERVICES.forEach((service, i) => {
+/**
+ * The webhook service (NanoMDM's -webhook-url) runs only when a URL is set,
+ * from ESPALIER_WEBHOOK_URL or `-webhook-url <url>` on this command line
+ * (passed on to it as the variable; -webhook-hmac-key and the other
+ * ESPALIER_WEBHOOK_* variables reach it through the environment).
+ */
+function webhookUrl(): string | undefined {
+  const i = process.argv.findIndex((a) => a === '-webhook-url' || a === '--webhook-url');
+  return (i >= 0 ? process.argv[i + 1] : undefined) || process.env.ESPALIER_WEBHOOK_URL || undefined;
+}
+
+type Running = Map<ServiceName | 'webhook', { child: ChildProcess; port: number }>;
+
+function startServices(env: Record<string, string>, own: Partial<Record<ServiceName | 'webhook', Record<string, string>>>): Running {
+  const running: Running = new Map();
+  const names: (ServiceName | 'webhook')[] = own.webhook ? [...SERVICES, 'webhook'] : [...SERVICES];
+  names.forEach((service, i) => {
     const port = 9001 + i;
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, `apps/${service}/src/main.ts`)], {
       cwd: root,
@@ -80,7 +95,7 @@ function startServices(env: Record<string, string>, own: Partial<Record<ServiceN
 }
 
 let stopping = false;
-let services = new Map<ServiceName, { child: ChildProcess; port: number }>();
+let services: Running = new Map();
 let front: http.Server | null = null;
 
 async function stop(code: number): Promise<void> {
@@ -126,9 +141,14 @@ function proxy(req: http.IncomingMessage, res: http.ServerResponse): void {
 function main(): void {
   const listen = listenAddress();
   const ca = deviceCa();
-  services = startServices({ ...infraEnv(), ESPALIER_SECRET_KEY: secretKey() }, { checkin: { ESPALIER_CA: ca }, commands: { ESPALIER_CA: ca } });
+  const webhook = webhookUrl();
+  services = startServices(
+    { ...infraEnv(), ESPALIER_SECRET_KEY: secretKey() },
+    { checkin: { ESPALIER_CA: ca }, commands: { ESPALIER_CA: ca }, ...(webhook && { webhook: { ESPALIER_WEBHOOK_URL: webhook } }) },
+  );
   front = http.createServer(proxy);
-  front.listen(listen.port, listen.host, () => say(`listening on ${listen.host}:${listen.port}; services on 127.0.0.1:9001–9004 (${SERVICES.join(', ')})`));
+  const names = [...services.keys()];
+  front.listen(listen.port, listen.host, () => say(`listening on ${listen.host}:${listen.port}; services on 127.0.0.1:9001–${9000 + names.length} (${names.join(', ')})`));
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(0));
 }

@@ -41,6 +41,19 @@ describe('module boundaries', () => {
     assert.equal(errors.length, 1);
   });
 
+  it('scope:webhook may import itself and shared, not another service scope', async () => {
+    const crossScope = await lint('libs/webhook/feature/src/probe.ts', "import { DEFAULT_RETRY } from '@espalier/push/domain';\nexport const x = DEFAULT_RETRY;\n");
+    assert.equal(crossScope.length, 1);
+    assert.match(crossScope[0], /scope:webhook/);
+    const allowed = await lint(
+      'libs/webhook/domain/src/probe.ts',
+      "import { decodeCheckin } from '@espalier/mdm/protocol';\nimport { TOPICS } from '@espalier/contracts/events';\nexport const x = [decodeCheckin, TOPICS];\n",
+    );
+    assert.deepEqual(allowed, []);
+    const io = await lint('libs/webhook/domain/src/probe.ts', "import { Pool } from 'pg';\nexport const x = Pool;\n");
+    assert.equal(io.length, 1);
+  });
+
   it('an app may import feature, data-access, contract and util libs', async () => {
     const errors = await lint(
       'apps/push/src/probe.ts',

@@ -1,10 +1,12 @@
 export { ident, isTransientDbError, withTransaction, type Tx } from './sql';
 export { runMigrations, type Migration, type MigrationReport } from './migrations';
-export { checkpointsMigration, readCheckpoints, type Checkpoint } from './checkpoints';
+export { checkpointsMigration, lockCheckpoint, readCheckpoint, readCheckpoints, storeCheckpoint, type Checkpoint } from './checkpoints';
 export { applyByType, consumerGroupOf, type EventHandler, type EventHandlers, type PositionedEvent, type Projection, type ProjectionContext } from './projection';
 export { ProjectionRunner, type ProjectionRunnerDeps, type ProjectionRunnerOptions, type RunnerStats } from './projection-runner';
 export { CatchUpTimeoutError, CheckpointBarrier } from './checkpoint-barrier';
-export { replayProjection, shadowSchemaOf, type ReplayReport } from './replay';
+export { replayProjection, shadowSchemaOf, type ReplayOptions, type ReplayReport } from './replay/replay';
+export { ReplayRefused } from './replay/replay-guard';
+export { progressOf, type ReplayProgress } from './replay/replay-offsets';
 export { deadLetterRecord } from './dead-letter';
 export { createPool } from './pool';
 export { migrateService, type ServiceSchema } from './service-schema';

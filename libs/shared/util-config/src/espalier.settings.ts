@@ -117,4 +117,30 @@ export const espalierSettings = [
       'Command results once answered: keep (latest status and report per enrollment, as NanoMDM\'s SQL) or delete (NanoMDM\'s delete=1: the entry goes, the CommandUUID becomes reusable once no enrollment has it).',
     services: ['commands'], status: 'active',
   },
+  {
+    key: 'webhookMaxAttempts', flag: '-webhook-max-attempts', env: 'ESPALIER_WEBHOOK_MAX_ATTEMPTS', kind: 'int', min: 1, default: '20',
+    description:
+      'POST attempts per webhook event before it goes to <topic>.dlq and delivery moves on (with the default backoff, 20 attempts keep retrying for 30 to 60 minutes).',
+    services: ['webhook'], status: 'active',
+  },
+  {
+    key: 'webhookBackoffMin', flag: '-webhook-backoff-min', env: 'ESPALIER_WEBHOOK_BACKOFF_MIN', kind: 'duration', default: '1s',
+    description: 'Wait before the second attempt of a failed webhook POST; each further wait doubles (half of it random).',
+    services: ['webhook'], status: 'active',
+  },
+  {
+    key: 'webhookBackoffMax', flag: '-webhook-backoff-max', env: 'ESPALIER_WEBHOOK_BACKOFF_MAX', kind: 'duration', default: '5m',
+    description: 'Longest wait between two attempts of a failed webhook POST.',
+    services: ['webhook'], status: 'active',
+  },
+  {
+    key: 'webhookTimeout', flag: '-webhook-timeout', env: 'ESPALIER_WEBHOOK_TIMEOUT', kind: 'duration', default: '30s',
+    description: 'How long one webhook POST may take before it counts as failed (and is retried).',
+    services: ['webhook'], status: 'active',
+  },
+  {
+    key: 'webhookConcurrency', flag: '-webhook-concurrency', env: 'ESPALIER_WEBHOOK_CONCURRENCY', kind: 'int', min: 1, default: '16',
+    description: 'Most webhook POSTs in flight at once (one per device at a time: a device\'s events are posted strictly in log order).',
+    services: ['webhook'], status: 'active',
+  },
 ] as const satisfies readonly SettingSpec[];

@@ -116,8 +116,17 @@ describe('loadConfig', () => {
 
   it('fails when a planned setting is set, by flag or variable, even to its default', () => {
     assert.deepEqual(errors(['-disable-mdm=false']), ['-disable-mdm (ESPALIER_DISABLE_MDM) is not implemented yet (planned in issue #8)']);
-    assert.deepEqual(errors([], { ESPALIER_WEBHOOK_URL: 'https://hooks.example/mdm' }, 'api'), [
-      '-webhook-url (ESPALIER_WEBHOOK_URL) is not implemented yet (planned in issue #7)',
+  });
+
+  it('reads the webhook settings in the webhook service only, which requires -webhook-url', () => {
+    const c = config([], { ESPALIER_WEBHOOK_URL: 'https://hooks.example/mdm', ESPALIER_WEBHOOK_HMAC_KEY: 'k' }, 'webhook');
+    assert.equal(c.webhookUrl, 'https://hooks.example/mdm');
+    assert.equal(c.webhookHmacKey, 'k');
+    assert.deepEqual([c.webhookMaxAttempts, c.webhookBackoffMin, c.webhookBackoffMax, c.webhookTimeout, c.webhookConcurrency], [20, 1000, 300_000, 30_000, 16]);
+    assert.deepEqual(errors([], {}, 'webhook'), ['ESPALIER_WEBHOOK_URL (-webhook-url) is required']);
+    assert.equal('webhookUrl' in config([], { ESPALIER_WEBHOOK_URL: 'https://hooks.example/mdm' }, 'api'), false);
+    assert.deepEqual(errors(['-webhook-url', 'https://hooks.example/mdm'], {}, 'checkin'), [
+      '-webhook-url (ESPALIER_WEBHOOK_URL) is not a setting of the checkin service (it is read by: webhook)',
     ]);
   });
 
@@ -129,7 +138,7 @@ describe('loadConfig', () => {
   });
 
   it("leaves another service's environment variables alone: one environment is often shared by all services", () => {
-    assert.deepEqual(errors([], { ESPALIER_CA: '/ca.pem', ESPALIER_WEBHOOK_URL: 'https://x' }, 'api').filter((e) => /ESPALIER_CA/.test(e)), []);
+    assert.equal('webhookUrl' in config([], { ESPALIER_CA: '/ca.pem', ESPALIER_WEBHOOK_URL: 'https://x' }, 'api'), false);
     assert.equal('ca' in config([], { ESPALIER_CA: '/ca.pem' }, 'api'), false);
   });
 
@@ -145,10 +154,10 @@ describe('loadConfig', () => {
 
   it('never echoes a secret value', () => {
     const leaked = 'c2hvcnQtc2VjcmV0LXZhbHVl';
-    const found = errors(['-secret-key', leaked, `-api=${leaked}`], { ESPALIER_WEBHOOK_HMAC_KEY: leaked }, 'commands');
+    const found = errors(['-secret-key', leaked, `-api=${leaked}`, `-webhook-hmac-key=${leaked}`], {}, 'commands');
     assert.equal(found.length, 3, found.join('\n'));
     assert.match(found[0], /^-api \(ESPALIER_API\) is not a setting of the commands service/);
-    assert.match(found[1], /^-webhook-hmac-key \(ESPALIER_WEBHOOK_HMAC_KEY\) is not implemented yet/);
+    assert.match(found[1], /^-webhook-hmac-key \(ESPALIER_WEBHOOK_HMAC_KEY\) is not a setting of the commands service/);
     assert.equal(found[2], '-secret-key (ESPALIER_SECRET_KEY): invalid value (secret, not shown) from the command line: must be 32 bytes, base64 or hex encoded');
     assert.doesNotMatch(found.join('\n'), new RegExp(leaked));
   });

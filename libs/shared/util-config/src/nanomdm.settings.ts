@@ -92,17 +92,17 @@ export const nanomdmSettings = [
     description: 'Require and verify X-Hmac-Signature on responses from the -dm server.',
     services: ['checkin'], status: 'active',
   },
-  // Which process hosts the webhook subscriber is decided in issue 7.
+  // The webhook service (apps/webhook) is a consumer group of its own: delivery never slows device traffic.
   {
-    key: 'webhookUrl', flag: '-webhook-url', env: 'ESPALIER_WEBHOOK_URL', kind: 'url', default: undefined,
-    description: 'POST MicroMDM-compatible webhook events to this URL.',
-    services: ['all'], status: { plannedIn: 7 },
+    key: 'webhookUrl', flag: '-webhook-url', env: 'ESPALIER_WEBHOOK_URL', kind: 'url', default: undefined, required: true,
+    description: 'POST MicroMDM-compatible webhook events to this URL (the webhook service runs only when it is set).',
+    services: ['webhook'], status: 'active',
   },
   {
     key: 'webhookHmacKey', flag: '-webhook-hmac-key', env: 'ESPALIER_WEBHOOK_HMAC_KEY', kind: 'string',
     default: undefined, secret: true,
-    description: 'Sign webhook POSTs with X-Hmac-Signature.',
-    services: ['all'], status: { plannedIn: 7 },
+    description: 'Sign webhook POSTs with X-Hmac-Signature (base64 HMAC-SHA256 of the body).',
+    services: ['webhook'], status: 'active',
   },
   {
     key: 'authProxyUrl', flag: '-auth-proxy-url', env: 'ESPALIER_AUTH_PROXY_URL', kind: 'url', default: undefined,

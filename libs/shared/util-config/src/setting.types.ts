@@ -1,5 +1,5 @@
-/** The processes Espalier runs; a setting names the ones that read it. */
-export const SERVICE_NAMES = ['checkin', 'commands', 'push', 'api'] as const;
+/** The processes Espalier runs; a setting names the ones that read it. `webhook` runs only with -webhook-url. */
+export const SERVICE_NAMES = ['checkin', 'commands', 'push', 'api', 'webhook'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 export type SettingKind = 'string' | 'bool' | 'int' | 'duration' | 'url' | 'path' | 'hostport' | 'list' | 'enum';

@@ -42,7 +42,6 @@ describe('settings catalog', () => {
 
   it('marks unbuilt features with their issue and the rest active', () => {
     const planned: Record<number, string[]> = {
-      7: ['-webhook-url', '-webhook-hmac-key'],
       8: ['-disable-mdm'],
     };
     for (const [issue, flags] of Object.entries(planned)) {
@@ -53,7 +52,8 @@ describe('settings catalog', () => {
       '-api', '-apns-connections', '-apns-expiration', '-apns-in-flight', '-apns-url', '-auth-proxy-url', '-body-limit', '-ca', '-catch-up-timeout', '-cert-header', '-checkin', '-consumer-max-attempts',
       '-database-url', '-debug', '-dm', '-dm-recv-hmac-key', '-dm-send-hmac-key', '-dump', '-escrow-key-unlock-url', '-intermediate', '-kafka-brokers',
       '-kafka-client-id', '-kafka-partitions', '-kafka-provision', '-listen', '-log-level', '-migrate', '-migration', '-push-coalesce', '-push-wait', '-retention-results', '-retro',
-      '-secret-key', '-secret-key-id', '-shutdown-timeout', '-ua-zl-dc', '-version',
+      '-secret-key', '-secret-key-id', '-shutdown-timeout', '-ua-zl-dc', '-version', '-webhook-backoff-max', '-webhook-backoff-min', '-webhook-concurrency',
+      '-webhook-hmac-key', '-webhook-max-attempts', '-webhook-timeout', '-webhook-url',
     ]);
   });
 });
