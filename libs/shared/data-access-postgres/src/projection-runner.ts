@@ -29,9 +29,22 @@ export interface ProjectionRunnerOptions {
   readonly groupId?: string;
   /** Replay leaves dead-lettering to the live runner: it skips poison events and counts them. */
   readonly deadLetter?: boolean;
-  /** Replay stops at these offsets ("topic/partition" → last offset to apply). */
+  /**
+   * Replay stops at these offsets ("topic/partition" → last offset to apply).
+   * The replay may raise them while the runner runs (it follows the live
+   * projection's checkpoints): the runner reads the map on every batch.
+   */
   readonly until?: ReadonlyMap<string, bigint>;
+  /**
+   * With `until`: records past it are not dropped but redelivered later
+   * (the partition is rewound to the first of them after a short pause),
+   * so raising `until` lets the runner go on. Without it they are skipped.
+   */
+  readonly holdBeyondUntil?: boolean;
 }
+
+/** How long a held partition waits before asking again for records past `until`. */
+const HOLD_PAUSE_MS = 50;
 
 export interface RunnerStats {
   applied: number;
@@ -100,6 +113,14 @@ export class ProjectionRunner<E = EspalierEvent> {
   async handleBatch(batch: ConsumedBatch, ctx?: BatchContext): Promise<void> {
     const until = this.options.until?.get(`${batch.topic}/${batch.partition}`);
     const records = batch.records.filter((r) => (this.options.until ? until !== undefined && BigInt(r.offset) <= until : true));
+    const held = this.options.holdBeyondUntil && ctx?.seek ? batch.records[records.length] : undefined;
+    await this.applyBatch(batch, records, ctx);
+    if (held === undefined || !ctx?.seek) return;
+    await new Promise((resolve) => setTimeout(resolve, HOLD_PAUSE_MS));
+    ctx.seek(held.offset);
+  }
+
+  private async applyBatch(batch: ConsumedBatch, records: readonly ConsumedRecord[], ctx?: BatchContext): Promise<void> {
     if (records.length === 0) return;
     if (await this.rewoundToCheckpoint(batch, records[0], ctx)) return;
     const candidates = records.map((record) => this.decodeRecord(record));

@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import type { EventLog } from '@espalier/contracts/event-log';
-import { checkpointsMigration, readCheckpoints, type Checkpoint } from './checkpoints';
-import { runMigrations } from './migrations';
-import { consumerGroupOf, type Projection } from './projection';
-import { ProjectionRunner, type RunnerLogger } from './projection-runner';
-import { compareTables, type TableComparison } from './table-comparison';
-import { ident, withTransaction } from './sql';
+import { checkpointsMigration, readCheckpoints, type Checkpoint } from '../checkpoints';
+import { runMigrations } from '../migrations';
+import { consumerGroupOf, type Projection } from '../projection';
+import { ProjectionRunner, type RunnerLogger } from '../projection-runner';
+import type { TableComparison } from '../table-comparison';
+import { ident } from '../sql';
+import { checkLiveSchema, checkShadowSchema, lockReplay, ReplayRefused } from './replay-guard';
+import { progressOf, recordsBetween, type ReplayProgress } from './replay-offsets';
+import { compareAndSwap } from './replay-swap';
 
 export interface ReplayDeps {
   readonly pool: Pool;
@@ -16,98 +19,131 @@ export interface ReplayDeps {
 
 export interface ReplayOptions {
   readonly maxAttempts: number;
-  /** Keep the rebuilt shadow schema for inspection instead of dropping it. */
+  /** Replace the live tables with the rebuilt ones once they compare equal (default: compare only). */
+  readonly swap?: boolean;
+  /** Keep the shadow schema (compare-only runs) and the replaced tables (swaps) for inspection. */
   readonly keepShadow?: boolean;
+  /** Drop a shadow left by an interrupted replay instead of resuming it. */
+  readonly fresh?: boolean;
+  /** Give up when the rebuild has not caught up with the live projection by then. */
   readonly timeoutMs?: number;
-  /** Rebuilds to retry when the live projection moved on while rebuilding. */
+  /** Compare-and-swap attempts (each pauses the live writers for a moment). */
   readonly tries?: number;
+  readonly onProgress?: (progress: ReplayProgress) => void;
+  /** Ends the replay early, leaving the shadow to resume from. */
+  readonly signal?: AbortSignal;
 }
 
 export interface ReplayReport {
   readonly projection: string;
   readonly liveSchema: string;
   readonly shadowSchema: string;
+  readonly resumed: boolean;
+  /** The offsets at which shadow and live were compared (and swapped). */
   readonly offsets: Checkpoint[];
   readonly applied: number;
   readonly skippedPoison: number;
   readonly tables: TableComparison[];
   readonly equal: boolean;
+  readonly swapped: boolean;
+  /** Where the replaced tables were kept (with keepShadow), else null: they were dropped. */
+  readonly retiredSchema: string | null;
+  /** How long the live projection's writers were paused for the comparison and swap. */
+  readonly livePausedMs: number;
+  readonly eventsPerSecond: number;
   readonly tries: number;
 }
 
+/** Within this many records of the live projection the compare-and-swap is attempted. */
+const CLOSE_ENOUGH = 2_000;
+const POLL_MS = 200;
+
+export function shadowSchemaOf(projection: Pick<Projection<unknown>, 'schema' | 'name'>): string {
+  return `${projection.schema}__replay__${projection.name.replace(/[^a-z0-9]+/gi, '_').toLowerCase()}`;
+}
+
 /**
- * Rebuilds a projection from offset 0 into a shadow schema, up to the live
- * projection's checkpoints, then compares the shadow tables with the live
- * ones while holding the live checkpoints (FOR SHARE), so both sides stand at
- * the same offsets during the comparison. If the live side moved on while
- * the shadow was rebuilt, the rebuild starts again at the new offsets.
+ * Rebuilds a projection from offset 0 into its shadow schema while the
+ * services keep serving, follows the live projection until close, then
+ * compares at equal offsets and (with `swap`) replaces the live tables in
+ * one transaction. Interrupted, it leaves the shadow and its checkpoints:
+ * the next run resumes where it stopped.
  */
 export async function replayProjection<E>(projection: Projection<E>, deps: ReplayDeps, options: ReplayOptions): Promise<ReplayReport> {
-  const shadow = shadowSchemaOf(projection.schema);
-  const tries = options.tries ?? 3;
-  for (let attempt = 1; attempt <= tries; attempt++) {
-    await deps.pool.query(`DROP SCHEMA IF EXISTS ${ident(shadow)} CASCADE`);
-    await runMigrations(deps.pool, shadow, [checkpointsMigration, ...projection.migrations]);
-    const target = await readCheckpoints(deps.pool, projection.schema, projection.name);
-    const stats = await rebuild(projection, deps, options, shadow, target);
-    const verdict = await withTransaction(deps.pool, async (tx) => {
-      const now = await readCheckpoints(tx, projection.schema, projection.name, true);
-      if (!sameOffsets(now, target)) return null;
-      return compareTables(tx, projection.schema, shadow, projection.tables);
-    });
-    if (verdict === null) {
-      deps.logger.warn({ projection: projection.name, attempt }, 'replaying: live projection moved on, rebuilding again');
-      continue;
-    }
-    if (!options.keepShadow) await deps.pool.query(`DROP SCHEMA IF EXISTS ${ident(shadow)} CASCADE`);
-    return {
-      projection: projection.name,
-      liveSchema: projection.schema,
-      shadowSchema: shadow,
-      offsets: target,
-      applied: stats.applied,
-      skippedPoison: stats.skippedPoison,
-      tables: verdict,
-      equal: verdict.every((t) => t.equal),
-      tries: attempt,
-    };
+  const unlock = await lockReplay(deps.pool, projection);
+  try {
+    await checkLiveSchema(deps.pool, projection as Projection<unknown>);
+    const shadow = shadowSchemaOf(projection);
+    if (options.fresh) await deps.pool.query(`DROP SCHEMA IF EXISTS ${ident(shadow)} CASCADE`);
+    const migrations = [checkpointsMigration, ...projection.migrations];
+    const resumed = (await checkShadowSchema(deps.pool, shadow, migrations)) === 'resumable';
+    await runMigrations(deps.pool, shadow, migrations);
+    return await rebuildAndSwap(projection, deps, options, shadow, resumed);
+  } finally {
+    await unlock();
   }
-  throw new Error(`replaying ${projection.name}: live projection kept moving during ${tries} rebuilds; retry when traffic is lower`);
 }
 
-export function shadowSchemaOf(schema: string): string {
-  return `${schema}__replay`;
-}
-
-async function rebuild<E>(projection: Projection<E>, deps: ReplayDeps, options: ReplayOptions, shadow: string, target: Checkpoint[]) {
-  const until = new Map(target.map((c) => [`${c.topic}/${c.partition}`, BigInt(c.offset)]));
-  const groupId = `${consumerGroupOf(projection)}.replay.${randomUUID()}`;
-  const runner = new ProjectionRunner(projection, deps, { maxAttempts: options.maxAttempts, schema: shadow, groupId, deadLetter: false, until });
-  const pending = target.filter((c) => BigInt(c.offset) >= 0n);
-  if (pending.length === 0) return runner.stats;
+async function rebuildAndSwap<E>(projection: Projection<E>, deps: ReplayDeps, options: ReplayOptions, shadow: string, resumed: boolean): Promise<ReplayReport> {
+  const p = projection as Projection<unknown>;
+  const until = new Map<string, bigint>();
+  const followLive = async () => {
+    const live = await readCheckpoints(deps.pool, p.schema, p.name);
+    for (const c of live) until.set(`${c.topic}/${c.partition}`, BigInt(c.offset));
+    return live;
+  };
+  const target = await followLive();
+  const startedAt = Date.now();
+  const startedFrom = await readCheckpoints(deps.pool, shadow, p.name);
+  const groupId = `${consumerGroupOf(p)}.replay.${randomUUID()}`;
+  const runner = new ProjectionRunner(projection, deps, { maxAttempts: options.maxAttempts, schema: shadow, groupId, deadLetter: false, until, holdBeyondUntil: true });
   await runner.start();
   try {
-    const deadline = Date.now() + (options.timeoutMs ?? 10 * 60_000);
-    for (;;) {
-      const reached = await readCheckpoints(deps.pool, shadow, projection.name);
-      if (sameOffsets(reached, target)) break;
-      if (Date.now() > deadline) throw new Error(`replaying ${projection.name}: rebuild did not reach the live offsets in time`);
-      await new Promise((r) => setTimeout(r, 100));
+    const deadline = Date.now() + (options.timeoutMs ?? 60 * 60_000);
+    const tries = options.tries ?? 5;
+    let rebuilt = false;
+    const retiredSchema = `${shadow}__retired_${Date.now().toString(36)}`;
+    for (let attempt = 1; ; ) {
+      if (options.signal?.aborted) throw new ReplayRefused(`replay of ${p.name} interrupted; run it again to resume from the shadow's checkpoints`);
+      const live = await followLive();
+      const reached = await readCheckpoints(deps.pool, shadow, p.name);
+      const remaining = recordsBetween(reached, live);
+      rebuilt ||= recordsBetween(reached, target) === 0;
+      const done = recordsBetween(startedFrom, reached);
+      options.onProgress?.(progressOf(p.name, rebuilt ? 'following' : 'rebuilding', done, remaining, Date.now() - startedAt));
+      if (remaining <= CLOSE_ENOUGH) {
+        options.onProgress?.(progressOf(p.name, 'swapping', done, remaining, Date.now() - startedAt));
+        const result = await compareAndSwap(deps.pool, p, shadow, until, {
+          swap: options.swap ?? false,
+          catchUpMs: 3_000,
+          lockTimeoutMs: 2_000,
+          retiredSchema,
+        });
+        if (result.kind === 'done') {
+          const elapsed = Date.now() - startedAt;
+          await finish(deps.pool, shadow, result.swapped ? retiredSchema : null, options.keepShadow ?? false);
+          const equal = result.tables.every((t) => t.equal);
+          return {
+            projection: p.name, liveSchema: p.schema, shadowSchema: shadow, resumed, offsets: result.offsets,
+            applied: runner.stats.applied, skippedPoison: runner.stats.skippedPoison, tables: result.tables, equal,
+            swapped: result.swapped, retiredSchema: result.swapped && options.keepShadow ? retiredSchema : null, livePausedMs: result.livePausedMs,
+            eventsPerSecond: elapsed > 0 ? Math.round((recordsBetween(startedFrom, result.offsets) * 1000) / elapsed) : 0, tries: attempt,
+          };
+        }
+        deps.logger.warn({ projection: p.name, attempt, reason: result.reason }, 'replaying: compare-and-swap postponed');
+        if (++attempt > tries) throw new Error(`replaying ${p.name}: compare-and-swap failed ${tries} times (${result.reason}); the shadow is kept, run again to resume`);
+      }
+      if (Date.now() > deadline) throw new Error(`replaying ${p.name}: the rebuild did not catch up with the live projection in time; run again to resume`);
+      await new Promise((r) => setTimeout(r, POLL_MS));
     }
   } finally {
     await runner.stop();
     await deps.log.deleteGroup?.(groupId).catch(() => undefined);
   }
-  return runner.stats;
 }
 
-/** Equal offsets for every partition where something was applied (-1 rows count as nothing). */
-function sameOffsets(a: Checkpoint[], b: Checkpoint[]): boolean {
-  const key = (cs: Checkpoint[]) =>
-    cs
-      .filter((c) => BigInt(c.offset) >= 0n)
-      .map((c) => `${c.topic}/${c.partition}@${c.offset}`)
-      .sort()
-      .join(',');
-  return key(a) === key(b);
+/** After a swap the shadow holds only its checkpoints, and the retired schema the replaced tables. */
+async function finish(pool: Pool, shadow: string, retired: string | null, keep: boolean): Promise<void> {
+  if (retired !== null || !keep) await pool.query(`DROP SCHEMA IF EXISTS ${ident(shadow)} CASCADE`);
+  if (retired !== null && !keep) await pool.query(`DROP SCHEMA IF EXISTS ${ident(retired)} CASCADE`);
 }
