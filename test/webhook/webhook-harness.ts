@@ -20,6 +20,11 @@ interface WebhookEvent {
   readonly token_update_tally?: number;
 }
 
+/** The check-in or acknowledge event a webhook is about. */
+export function bodyOf(d: Delivery): WebhookEvent | undefined {
+  return d.json.checkin_event ?? d.json.acknowledge_event;
+}
+
 /**
  * A local webhook receiver that can be up (200), refuse connections (the
  * port closed) or answer 503, and can refuse the bodies of chosen devices.
@@ -79,7 +84,7 @@ export class WebhookReceiver {
   of(deviceId: string): Delivery[] {
     const seen = new Set<string>();
     return this.deliveries.filter((d) => {
-      const ids = (d.json.checkin_event ?? d.json.acknowledge_event)?.ids;
+      const ids = bodyOf(d)?.ids;
       if (!ids || (ids.id !== deviceId && ids.parent_id !== deviceId) || seen.has(d.json.event_id)) return false;
       seen.add(d.json.event_id);
       return true;
@@ -100,7 +105,8 @@ export class WebhookReceiver {
  * Puts the webhook consumer at the log's end, as if the bridge had been
  * running all along: the shared test log holds every earlier run's events,
  * which a first start would read for the tallies and earlier runs'
- * leftovers would be posted to this run's receiver. Test devices are new,
+ * leftovers (in the log or still in the outbox) would be posted to this
+ * run's receiver. Test devices are new,
  * so their tallies start at zero either way.
  */
 export async function positionWebhookAtLogEnd(pool: Pool, log: KafkaEventLog): Promise<void> {
@@ -110,6 +116,7 @@ export async function positionWebhookAtLogEnd(pool: Pool, log: KafkaEventLog): P
     const ends = await log.endOffsets(topic);
     await withTransaction(pool, async (tx) => {
       await tx.query(`DELETE FROM ${s}.delivery_start WHERE topic = $1`, [topic]);
+      await tx.query(`DELETE FROM ${s}.outbox WHERE topic = $1`, [topic]);
       await tx.query(`DELETE FROM ${s}.projection_checkpoints WHERE projection = $1 AND topic = $2`, [WEBHOOK_CHECKPOINT, topic]);
       for (const end of ends) {
         await tx.query(`INSERT INTO ${s}.delivery_start (topic, partition, from_offset) VALUES ($1, $2, $3)`, [topic, end.partition, end.high]);

@@ -4,13 +4,16 @@ import { createHmac, randomUUID } from 'node:crypto';
 import type { ConsumedRecord } from '@espalier/contracts/event-log';
 import { dlqTopicOf, TOPICS, type EspalierEvent } from '@espalier/contracts/events';
 import { checkOut, idleReport, macosAuthenticate, macosTokenUpdate, macosUserTokenUpdate, waitUntil, type SimulatedDevice } from '@espalier/shared/util-testing';
+import { ident } from '@espalier/shared/data-access-postgres';
 import { goRfc3339NanoUtc, WEBHOOK_EVENT_TYPES } from '@espalier/webhook/domain';
+import { WEBHOOK_SCHEMA } from '@espalier/webhook/feature';
 import { EventCollector } from '../checkin/checkin-harness';
 import { openCommandsHarness, type CommandsHarness } from '../commands/commands-harness';
 import type { ServiceProcess } from '../services/service-process';
-import { positionWebhookAtLogEnd, startWebhookService, stopService, WebhookReceiver } from './webhook-harness';
+import { bodyOf, positionWebhookAtLogEnd, startWebhookService, stopService, WebhookReceiver } from './webhook-harness';
 
 const HMAC_KEY = 'webhook-test-key';
+const UNLOCK_TOKEN = Buffer.from('an unlock token: a keybag that must never be stored in clear outside the log');
 /** Fast retries for the test; the defaults (1 s to 5 min) are for real receivers. */
 const FAST = { ESPALIER_WEBHOOK_BACKOFF_MIN: '50ms', ESPALIER_WEBHOOK_BACKOFF_MAX: '400ms', ESPALIER_WEBHOOK_TIMEOUT: '2s' };
 
@@ -85,6 +88,8 @@ describe('webhook service: MicroMDM-compatible webhooks from the log', () => {
       `{"checkin_event":{${device_},"raw_payload":"${b64(3)}","token_update_tally":2,"udid":"${udid}"},${tail(events[3], 'mdm.TokenUpdate')}`,
       `{"acknowledge_event":{${device_},"raw_payload":"${b64(4)}","status":"Idle","udid":"${udid}"},${tail(events[4], 'mdm.Connect')}`,
     ];
+    // Receiver up, no backlog: the report (mdm.command) still comes after the check-ins sent before it.
+    assert.deepEqual(got.map((d) => d.json.event_id), events.map((e) => e.eventId), 'in request order');
     const byEventId = new Map(got.map((d) => [d.json.event_id, d]));
     events.forEach((event, i) => {
       const delivery = byEventId.get(event.eventId);
@@ -95,29 +100,32 @@ describe('webhook service: MicroMDM-compatible webhooks from the log', () => {
     });
   });
 
-  it('receiver down for a while (and the service restarted meanwhile): device requests stay fast, then every event arrives, per device in log order, none lost', async (t) => {
+  it('receiver down for a while (and the service restarted meanwhile): device requests stay fast, then every event arrives once, per device in request order across check-ins and reports', async (t) => {
     const devices = Array.from({ length: 4 }, () => ({ device: h.device(), udid: randomUUID().toUpperCase() }));
     await receiver.down();
     const latencies: number[] = [];
     const downSince = Date.now();
-    await Promise.all(
-      devices.map(async ({ device, udid }) => {
-        const ids = { ids: { udid } };
-        latencies.push(await send(device, 'checkin', macosAuthenticate(ids)));
-        latencies.push(await send(device, 'checkin', macosTokenUpdate(ids)));
-        for (let i = 0; i < 3; i++) latencies.push(await send(device, 'report', idleReport(ids)));
-        latencies.push(await send(device, 'checkin', macosTokenUpdate(ids)));
-        latencies.push(await send(device, 'report', idleReport(ids)));
-        latencies.push(await send(device, 'checkin', checkOut(ids)));
-      }),
-    );
+    // Each device alternates check-ins (mdm.enrollment) and reports (mdm.command): one request at a time, as a device does.
+    const plan = (udid: string): [kind: 'checkin' | 'report', body: Buffer][] => {
+      const ids = { ids: { udid } };
+      const steps: [kind: 'checkin' | 'report', body: Buffer][] = [['checkin', macosAuthenticate(ids)]];
+      for (let i = 0; i < 4; i++) steps.push(['checkin', macosTokenUpdate({ ...ids, unlockToken: UNLOCK_TOKEN })], ['report', idleReport(ids)]);
+      steps.push(['checkin', checkOut(ids)]);
+      return steps;
+    };
+    const sent = new Map(devices.map(({ udid }) => [udid, plan(udid)]));
+    await Promise.all(devices.map(async ({ device, udid }) => {
+      for (const [kind, body] of sent.get(udid) ?? []) latencies.push(await send(device, kind, body));
+    }));
+    const count = sent.get(devices[0].udid)?.length ?? 0;
     // Half of the time refused connections, half 503s, long enough for several failed attempts of each event.
     await new Promise((r) => setTimeout(r, Math.max(0, 2_000 - (Date.now() - downSince))));
     await receiver.up();
     receiver.answerUnavailable();
     await new Promise((r) => setTimeout(r, 1_500));
     assert.equal(devices.filter(({ udid }) => receiver.of(udid).length > 0).length, 0, 'nothing is delivered while the receiver is down');
-    // A restart in the middle of the outage: the batches in flight were not committed, the new process takes them up.
+    await assertOutboxSealed(devices.map((d) => d.udid), [...sent.values()].flat().filter(([, body]) => body.includes('UnlockToken')).map(([, body]) => body));
+    // A restart in the middle of the outage: the outbox keeps what is not delivered, the new process takes it up.
     await stopService(webhook);
     webhook = await startWebhookService(h.secretKey, { ...webhookEnv, ESPALIER_WEBHOOK_MAX_ATTEMPTS: '100000' });
     await receiver.up();
@@ -125,17 +133,33 @@ describe('webhook service: MicroMDM-compatible webhooks from the log', () => {
     t.diagnostic(`device requests while the receiver was down: ${latencies.length}, p50 ${sorted[sorted.length >> 1].toFixed(0)} ms, max ${sorted[sorted.length - 1].toFixed(0)} ms`);
     assert.ok(sorted[sorted.length - 1] < 3_000, `a device request took ${sorted[sorted.length - 1].toFixed(0)} ms`);
     for (const { udid } of devices) {
-      const got = await receiver.waitFor(udid, 8, 30_000);
-      const { enrollment, command } = await logged(udid, 8);
-      assert.equal(enrollment.length + command.length, 8);
-      assert.deepEqual(new Set(got.map((d) => d.json.event_id)), new Set([...enrollment, ...command].map((e) => e.eventId)), 'every event of the log arrived');
-      const arrived = (events: EspalierEvent[]) => got.map((d) => d.json.event_id).filter((id) => events.some((e) => e.eventId === id));
-      assert.deepEqual(arrived(enrollment), enrollment.map((e) => e.eventId), 'check-ins in log order');
-      assert.deepEqual(arrived(command), command.map((e) => e.eventId), 'reports in log order');
+      const got = await receiver.waitFor(udid, count, 30_000);
+      const { enrollment, command } = await logged(udid, count);
+      assert.equal(enrollment.length + command.length, count);
+      // The device's request order, told by the log: its n-th check-in is the n-th on mdm.enrollment, its n-th report the n-th on mdm.command.
+      const queues = { checkin: enrollment.map((e) => e.eventId), report: command.map((e) => e.eventId) };
+      const requestOrder = (sent.get(udid) ?? []).map(([kind]) => queues[kind].shift());
+      assert.deepEqual(got.map((d) => d.json.event_id), requestOrder, 'every event, in request order across check-ins and reports');
+      // At-least-once allows a second copy only when a POST's outcome could not be recorded (a crash, the database lost); neither happens here.
+      assert.equal(receiver.deliveries.filter((d) => bodyOf(d)?.udid === udid).length, count, 'no event delivered twice');
       const tallies = got.filter((d) => d.json.topic === 'mdm.TokenUpdate').map((d) => d.json.checkin_event?.token_update_tally);
-      assert.deepEqual(tallies, [1, 2]);
+      assert.deepEqual(tallies, [1, 2, 3, 4]);
     }
   });
+
+  /** The outbox holds bodies sealed: neither a TokenUpdate request (its UnlockToken) nor any webhook body is readable in PostgreSQL. */
+  async function assertOutboxSealed(udids: string[], secretRequests: Buffer[]): Promise<void> {
+    const { rows } = await h.pool.query<{ body: string; record_value: Buffer | null }>(
+      `SELECT body::text AS body, record_value FROM ${ident(WEBHOOK_SCHEMA)}.outbox WHERE device_id = ANY($1::text[])`,
+      [udids],
+    );
+    assert.equal(rows.length, udids.length * 10, 'every webhook waits in the outbox');
+    const stored = rows.map((r) => `${r.body}\n${r.record_value?.toString('utf8') ?? ''}`).join('\n');
+    assert.doesNotMatch(stored, /raw_payload|checkin_event|acknowledge_event/);
+    assert.match(rows[0].body, /"ciphertext"/);
+    for (const request of secretRequests) assert.ok(!stored.includes(request.toString('base64')), 'a TokenUpdate request in clear');
+    assert.ok(!stored.includes(UNLOCK_TOKEN.toString('base64')));
+  }
 
   it('dead-letters an event after -webhook-max-attempts, says why, and delivery goes on', async () => {
     await stopService(webhook);

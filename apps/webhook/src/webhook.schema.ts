@@ -3,7 +3,8 @@ import { webhookMigrations, WEBHOOK_SCHEMA } from '@espalier/webhook/feature';
 
 /**
  * The PostgreSQL schema "webhook" owns: the webhook consumer's checkpoints,
- * NanoMDM's token_update_tally per enrollment, and where delivery began. No
+ * NanoMDM's token_update_tally per enrollment, where delivery began, the
+ * outbox of webhooks not yet delivered and the ingest watermarks. No
  * projection: nothing here is rebuilt by replay (a rebuild would post every
  * webhook again).
  */

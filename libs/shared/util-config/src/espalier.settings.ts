@@ -140,7 +140,13 @@ export const espalierSettings = [
   },
   {
     key: 'webhookConcurrency', flag: '-webhook-concurrency', env: 'ESPALIER_WEBHOOK_CONCURRENCY', kind: 'int', min: 1, default: '16',
-    description: 'Most webhook POSTs in flight at once (one per device at a time: a device\'s events are posted strictly in log order).',
+    description: 'Most webhook POSTs in flight at once (one per device at a time: a device\'s events are posted in its request order).',
+    services: ['webhook'], status: 'active',
+  },
+  {
+    key: 'webhookOrderMargin', flag: '-webhook-order-margin', env: 'ESPALIER_WEBHOOK_ORDER_MARGIN', kind: 'duration', default: '1s',
+    description:
+      'How far past a webhook\'s time the other topic (check-ins or command reports) must be read before it is posted, so a device\'s check-ins and reports arrive in its request order: larger than the clock difference between the checkin and commands services. Every webhook waits at least this long.',
     services: ['webhook'], status: 'active',
   },
 ] as const satisfies readonly SettingSpec[];

@@ -122,7 +122,7 @@ describe('loadConfig', () => {
     const c = config([], { ESPALIER_WEBHOOK_URL: 'https://hooks.example/mdm', ESPALIER_WEBHOOK_HMAC_KEY: 'k' }, 'webhook');
     assert.equal(c.webhookUrl, 'https://hooks.example/mdm');
     assert.equal(c.webhookHmacKey, 'k');
-    assert.deepEqual([c.webhookMaxAttempts, c.webhookBackoffMin, c.webhookBackoffMax, c.webhookTimeout, c.webhookConcurrency], [20, 1000, 300_000, 30_000, 16]);
+    assert.deepEqual([c.webhookMaxAttempts, c.webhookBackoffMin, c.webhookBackoffMax, c.webhookTimeout, c.webhookConcurrency, c.webhookOrderMargin], [20, 1000, 300_000, 30_000, 16, 1000]);
     assert.deepEqual(errors([], {}, 'webhook'), ['ESPALIER_WEBHOOK_URL (-webhook-url) is required']);
     assert.equal('webhookUrl' in config([], { ESPALIER_WEBHOOK_URL: 'https://hooks.example/mdm' }, 'api'), false);
     assert.deepEqual(errors(['-webhook-url', 'https://hooks.example/mdm'], {}, 'checkin'), [

@@ -53,7 +53,7 @@ describe('settings catalog', () => {
       '-database-url', '-debug', '-dm', '-dm-recv-hmac-key', '-dm-send-hmac-key', '-dump', '-escrow-key-unlock-url', '-intermediate', '-kafka-brokers',
       '-kafka-client-id', '-kafka-partitions', '-kafka-provision', '-listen', '-log-level', '-migrate', '-migration', '-push-coalesce', '-push-wait', '-retention-results', '-retro',
       '-secret-key', '-secret-key-id', '-shutdown-timeout', '-ua-zl-dc', '-version', '-webhook-backoff-max', '-webhook-backoff-min', '-webhook-concurrency',
-      '-webhook-hmac-key', '-webhook-max-attempts', '-webhook-timeout', '-webhook-url',
+      '-webhook-hmac-key', '-webhook-max-attempts', '-webhook-order-margin', '-webhook-timeout', '-webhook-url',
     ]);
   });
 });

@@ -1,5 +1,6 @@
 import type { BatchContext, ConsumedBatch, ConsumedRecord } from '@espalier/contracts/event-log';
 import { decodeEvent, type EspalierEvent } from '@espalier/contracts/events';
+import type { Tx } from '@espalier/shared/data-access-postgres';
 import type { SecretBox } from '@espalier/shared/util-crypto';
 import {
   applyToTallies,
@@ -8,11 +9,11 @@ import {
   WEBHOOK_EVENT_TYPES,
   webhookBody,
   webhookSourceOf,
+  type PartitionRef,
   type RawBytes,
-  type Tallies,
 } from '@espalier/webhook/domain';
-import { DeliveryStoppedError, type PlannedWebhook, type WebhookDelivery } from './webhook-delivery';
-import type { TallyEvent, WebhookStore } from './webhook.store';
+import type { OutboxEntry, OutboxStore } from './outbox.store';
+import type { WebhookStore } from './webhook.store';
 
 export interface BatchLogger {
   warn(obj: object, msg: string): void;
@@ -21,10 +22,14 @@ export interface BatchLogger {
 
 export interface WebhookBatchDeps {
   readonly store: WebhookStore;
-  readonly delivery: WebhookDelivery;
+  readonly outbox: OutboxStore;
   readonly box: SecretBox;
+  /** The other source topic's partition that holds a key's events (mdm.enrollment ↔ mdm.command). */
+  readonly gateOf: (topic: string, key: string) => Promise<PartitionRef>;
   /** Appends a record that cannot become a webhook to its dead-letter topic. */
   readonly deadLetter: (record: ConsumedRecord, error: Error, attempts: number) => Promise<void>;
+  /** After a batch's rows committed: the sender may have work. */
+  readonly onIngested: () => void;
   readonly logger: BatchLogger;
 }
 
@@ -34,12 +39,11 @@ interface Decoded {
 }
 
 /**
- * One partition batch of mdm.enrollment or mdm.command: the webhooks of its
- * events, each device's strictly in log order (devices side by side), then
- * one transaction with the tallies and the checkpoint. Nothing is committed
- * until every webhook of the batch was delivered or dead-lettered, so a
- * crash or a stop re-sends rather than loses (at-least-once; receivers
- * de-duplicate by event_id).
+ * Ingest: one partition batch of mdm.enrollment or mdm.command becomes, in
+ * one transaction with the tallies and the checkpoint, the outbox rows of
+ * its webhooks (bodies built now, when the tally is known, and sealed), and
+ * the partition's watermark moves to its newest record. Posting is the
+ * sender's (WebhookSender): a slow receiver never holds the consumer back.
  */
 export class WebhookBatchHandler {
   private readonly rewound = new Set<string>();
@@ -47,26 +51,22 @@ export class WebhookBatchHandler {
   constructor(private readonly deps: WebhookBatchDeps) {}
 
   async handle(batch: ConsumedBatch, ctx: BatchContext): Promise<void> {
-    const { store } = this.deps;
+    const { store, outbox } = this.deps;
     const checkpoint = await store.checkpoint(batch.topic, batch.partition);
     const records = batch.records.filter((r) => BigInt(r.offset) > checkpoint);
     if (records.length === 0) return;
     if (this.behindCheckpoint(batch, records[0], checkpoint, ctx)) return;
     const from = await store.deliveryStart(batch.topic, batch.partition);
     const decoded = await this.decode(records, from);
-    const tallyEvents = decoded.filter((d) => TALLY_EVENT_TYPES.has(d.event.type));
-    const tallies = await store.tallies(tallyEvents.map((d) => d.event.deviceId ?? ''));
-    const planned = await this.plan(decoded, tallies, from);
-    const outcomes = await whileBeating(ctx, () => Promise.allSettled([...byDevice(planned).values()].map((items) => this.deliverInOrder(items, ctx))));
-    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
-    if (failed) {
-      if (!(failed.reason instanceof DeliveryStoppedError) || !ctx.seek) throw failed.reason;
-      // Left unhandled on purpose: the next owner of the partition starts again at its first record.
-      ctx.seek(records[0].offset);
-      return;
-    }
     const last = BigInt(records[records.length - 1].offset);
-    await store.commit(batch.topic, batch.partition, last, tallyEvents.map(toTallyEvent));
+    // Kafka timestamps are stamped at append, after the event's occurredAt, on the appending service's clock.
+    const seenUntil = new Date(records.reduce((max, r) => Math.max(max, Number(r.timestamp)), 0));
+    await store.ingest(batch.topic, batch.partition, last, async (tx, locked) => {
+      const fresh = decoded.filter((d) => BigInt(d.record.offset) > locked);
+      await outbox.enqueue(tx, await this.plan(tx, fresh, from));
+      if (seenUntil.getTime() > 0) await outbox.advanceWatermarks(batch.topic, [batch.partition], seenUntil, tx);
+    });
+    this.deps.onIngested();
   }
 
   /**
@@ -103,32 +103,34 @@ export class WebhookBatchHandler {
     return out;
   }
 
-  /** Bodies in log order, the tallies evolving as they go (the tally of a TokenUpdate counts it). */
-  private async plan(decoded: readonly Decoded[], tallies: Tallies, from: bigint): Promise<PlannedWebhook[]> {
-    const planned: PlannedWebhook[] = [];
-    for (const { record, event } of decoded) {
+  /** Bodies in log order, the tallies evolving as they go (the tally of a TokenUpdate counts it); tallies stored. */
+  private async plan(tx: Tx, fresh: readonly Decoded[], from: bigint): Promise<OutboxEntry[]> {
+    const tallyDevices = fresh.filter((d) => TALLY_EVENT_TYPES.has(d.event.type)).flatMap((d) => (d.event.deviceId === null ? [] : [d.event.deviceId]));
+    const tallies = await this.deps.store.tallies(tallyDevices, tx);
+    const entries: OutboxEntry[] = [];
+    for (const { record, event } of fresh) {
       const tally = applyToTallies(tallies, event);
       const source = BigInt(record.offset) >= from ? webhookSourceOf(event) : null;
       if (!source) continue;
+      // Outside the try: the broker not answering is no reason to dead-letter the event.
+      const gate = await this.deps.gateOf(record.topic, keyOf(record));
       try {
         const raw = this.open(source.raw);
         const meta = { createdAt: goRfc3339NanoUtc(event.occurredAt), eventId: event.eventId };
         const { topic, body } = webhookBody(source.kind === 'report' ? { kind: 'report', raw } : { kind: 'checkin', raw, tokenUpdateTally: tally }, meta);
-        planned.push({ record, topic, eventId: event.eventId, body });
+        // The event ID as associated data: a sealed body cannot be passed off as another event's.
+        entries.push({ eventId: event.eventId, deviceId: keyOf(record), occurredAt: event.occurredAt, record, gate, webhookTopic: topic, body: this.deps.box.seal(body, event.eventId) });
       } catch (error) {
         // The same bytes would fail the same way on every retry.
         await this.poison(record, error);
       }
     }
-    return planned;
+    await this.deps.store.storeTallies(tx, tallies);
+    return entries;
   }
 
   private open(raw: RawBytes): Buffer {
     return 'base64' in raw ? Buffer.from(raw.base64, 'base64') : this.deps.box.open(raw.sealed, raw.aad);
-  }
-
-  private async deliverInOrder(items: readonly PlannedWebhook[], ctx: BatchContext): Promise<void> {
-    for (const item of items) await this.deps.delivery.deliver(item, ctx);
   }
 
   private async poison(record: ConsumedRecord, error: unknown): Promise<void> {
@@ -138,31 +140,7 @@ export class WebhookBatchHandler {
   }
 }
 
-/** kafkajs heartbeats only when asked; a batch waiting on a slow receiver (up to -webhook-timeout per POST) must keep asking. */
-const HEARTBEAT_EVERY_MS = 1_000;
-
-async function whileBeating<T>(ctx: BatchContext, work: () => Promise<T>): Promise<T> {
-  // A failed heartbeat (a rebalance) is seen by the delivery's own heartbeat between retries.
-  const timer = setInterval(() => void ctx.heartbeat().catch(() => undefined), HEARTBEAT_EVERY_MS);
-  try {
-    return await work();
-  } finally {
-    clearInterval(timer);
-  }
-}
-
-/** Kafka keys are device-channel IDs: one queue per device, in log order. */
-function byDevice(planned: readonly PlannedWebhook[]): Map<string, PlannedWebhook[]> {
-  const queues = new Map<string, PlannedWebhook[]>();
-  for (const item of planned) {
-    const key = item.record.key ?? '';
-    const queue = queues.get(key);
-    if (queue) queue.push(item);
-    else queues.set(key, [item]);
-  }
-  return queues;
-}
-
-function toTallyEvent({ record, event }: Decoded): TallyEvent {
-  return { type: event.type, enrollmentId: event.enrollmentId, deviceId: event.deviceId, offset: record.offset };
+/** Kafka keys are device-channel IDs: a device and its user channels share one, and so one order. */
+function keyOf(record: ConsumedRecord): string {
+  return record.key ?? '';
 }

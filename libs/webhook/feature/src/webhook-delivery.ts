@@ -1,15 +1,8 @@
-import type { BatchContext, ConsumedRecord } from '@espalier/contracts/event-log';
-import { retryDelay, type WebhookRetryPolicy, type WebhookTopic } from '@espalier/webhook/domain';
-import type { ConcurrencyLimit } from './concurrency-limit';
+import type { ConsumedRecord } from '@espalier/contracts/event-log';
+import type { SecretBox } from '@espalier/shared/util-crypto';
+import { retryDelay, type WebhookRetryPolicy } from '@espalier/webhook/domain';
+import type { ClaimedWebhook, OutboxStore } from './outbox.store';
 import type { WebhookPost } from './webhook-poster';
-
-/** One event's webhook, ready to post. */
-export interface PlannedWebhook {
-  readonly record: ConsumedRecord;
-  readonly topic: WebhookTopic;
-  readonly eventId: string;
-  readonly body: Buffer;
-}
 
 export interface DeliveryLogger {
   info(obj: object, msg: string): void;
@@ -19,31 +12,24 @@ export interface DeliveryLogger {
 
 export interface DeliveryDeps {
   readonly post: WebhookPost;
-  /** -webhook-concurrency, shared by every partition this member handles. */
-  readonly limit: ConcurrencyLimit;
+  readonly outbox: Pick<OutboxStore, 'remove' | 'retryAt' | 'release'>;
+  readonly box: SecretBox;
   /** Appends the event to its dead-letter topic, saying why. */
   readonly deadLetter: (record: ConsumedRecord, error: Error, attempts: number) => Promise<void>;
   readonly logger: DeliveryLogger;
   readonly random: () => number;
-  readonly sleep: (ms: number) => Promise<void>;
+  readonly now: () => number;
 }
 
-/** The consumer is stopping (shutdown or rebalance): the batch is left unhandled and delivered again. */
-export class DeliveryStoppedError extends Error {
-  constructor() {
-    super('webhook delivery stopped: the batch will be delivered again');
-    this.name = 'DeliveryStoppedError';
-  }
-}
-
-/** Waits are cut into slices this long, each followed by a heartbeat, so a long outage does not cost the group membership. */
-const HEARTBEAT_SLICE_MS = 1_000;
+export type AttemptOutcome = 'delivered' | 'retrying' | 'dead-lettered' | 'stopped';
 
 /**
- * Delivers one webhook: POST, and on failure wait (exponential backoff with
- * jitter) and POST again, until delivered or -webhook-max-attempts is used
- * up, then dead-letter it. Logs carry the log position, never the body
- * (raw requests may hold secrets) or the HMAC key.
+ * One attempt at a leased outbox row: POST its body; delivered, it leaves
+ * the outbox; failed, it waits (exponential backoff with jitter) for the
+ * next attempt, or once -webhook-max-attempts are used it goes to the
+ * dead-letter topic and leaves the outbox, so the device's next webhook
+ * goes. Logs carry the log position, never the body (raw requests may
+ * hold secrets) or the HMAC key.
  */
 export class WebhookDelivery {
   constructor(
@@ -51,37 +37,40 @@ export class WebhookDelivery {
     private readonly policy: WebhookRetryPolicy,
   ) {}
 
-  async deliver(item: PlannedWebhook, ctx: BatchContext): Promise<'delivered' | 'dead-lettered'> {
-    const where = { topic: item.record.topic, partition: item.record.partition, offset: item.record.offset, eventId: item.eventId, webhookTopic: item.topic };
-    for (let attempt = 1; ; attempt++) {
-      if (!ctx.isRunning()) throw new DeliveryStoppedError();
-      const outcome = await this.deps.limit.run(() => this.deps.post.post(item.body));
-      if (outcome.delivered) {
-        if (attempt > 1) this.deps.logger.info({ ...where, attempts: attempt }, 'webhook: delivered after retrying');
-        return 'delivered';
-      }
-      const failure = { ...where, attempt, status: outcome.status, reason: outcome.reason };
-      const delay = retryDelay(attempt, this.policy, this.deps.random());
-      if (delay === null) {
-        await this.deps.deadLetter(item.record, new Error(`webhook: POST ${outcome.reason}, ${attempt} attempts used`), attempt);
-        this.deps.logger.error(failure, 'webhook: attempts used up, event sent to the dead-letter topic');
-        return 'dead-lettered';
-      }
-      this.deps.logger.warn({ ...failure, retryInMs: delay }, 'webhook: POST failed, retrying');
-      await this.wait(delay, ctx);
+  async attempt(item: ClaimedWebhook, stop: AbortSignal): Promise<AttemptOutcome> {
+    const { outbox, logger } = this.deps;
+    const where = { topic: item.record.topic, partition: item.record.partition, offset: item.record.offset, eventId: item.eventId, webhookTopic: item.webhookTopic };
+    let body: Buffer;
+    try {
+      body = this.deps.box.open(item.body, item.eventId);
+    } catch (error) {
+      // Sealed with a key this process no longer has: no retry can help.
+      return this.deadLetter(item, where, `cannot open the stored body: ${(error as Error).message}`, item.attempts + 1);
     }
+    const outcome = await this.deps.post.post(body, stop);
+    if (outcome.delivered) {
+      await outbox.remove(item.eventId);
+      if (item.attempts > 0) logger.info({ ...where, attempts: item.attempts + 1 }, 'webhook: delivered after retrying');
+      return 'delivered';
+    }
+    if (stop.aborted) {
+      // Cut short by a shutdown: not the receiver's failure, the next owner posts it at once.
+      await outbox.release(item.eventId);
+      return 'stopped';
+    }
+    const attempt = item.attempts + 1;
+    const failure = { ...where, attempt, status: outcome.status, reason: outcome.reason };
+    const delay = retryDelay(attempt, this.policy, this.deps.random());
+    if (delay === null) return this.deadLetter(item, failure, `POST ${outcome.reason}, ${attempt} attempts used`, attempt);
+    await outbox.retryAt(item.eventId, attempt, new Date(this.deps.now() + delay));
+    logger.warn({ ...failure, retryInMs: delay }, 'webhook: POST failed, retrying');
+    return 'retrying';
   }
 
-  private async wait(ms: number, ctx: BatchContext): Promise<void> {
-    for (let left = ms; left > 0; left -= HEARTBEAT_SLICE_MS) {
-      await this.deps.sleep(Math.min(left, HEARTBEAT_SLICE_MS));
-      try {
-        await ctx.heartbeat();
-      } catch {
-        // A rebalance is under way: this member must let go of its batches to rejoin.
-        throw new DeliveryStoppedError();
-      }
-      if (!ctx.isRunning()) throw new DeliveryStoppedError();
-    }
+  private async deadLetter(item: ClaimedWebhook, where: object, why: string, attempts: number): Promise<'dead-lettered'> {
+    await this.deps.deadLetter(item.record, new Error(`webhook: ${why}`), attempts);
+    await this.deps.outbox.remove(item.eventId);
+    this.deps.logger.error({ ...where, attempts, reason: why }, 'webhook: event sent to the dead-letter topic');
+    return 'dead-lettered';
   }
 }

@@ -81,4 +81,18 @@ describe('WebhookPoster', () => {
       await r.close();
     }
   });
+
+  it('lets a stop signal cut a POST short, long before -webhook-timeout', async () => {
+    const r = await receiver(200, 5_000);
+    try {
+      const stop = new AbortController();
+      const started = performance.now();
+      setTimeout(() => stop.abort(), 50);
+      const outcome = await new WebhookPoster({ url: r.url, timeoutMs: 30_000 }).post(body, stop.signal);
+      assert.equal(outcome.delivered, false);
+      assert.ok(performance.now() - started < 2_000);
+    } finally {
+      await r.close();
+    }
+  });
 });

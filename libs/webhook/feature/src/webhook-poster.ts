@@ -12,7 +12,8 @@ export type PostOutcome = { readonly delivered: true } | { readonly delivered: f
 
 /** The one capability delivery needs: post one body, say whether it was delivered. */
 export interface WebhookPost {
-  post(body: Buffer): Promise<PostOutcome>;
+  /** `stop` cuts the POST short (shutdown): it then counts as not delivered. */
+  post(body: Buffer, stop?: AbortSignal): Promise<PostOutcome>;
 }
 
 /**
@@ -23,17 +24,22 @@ export interface WebhookPost {
 export class WebhookPoster implements WebhookPost {
   constructor(private readonly options: WebhookPosterOptions) {}
 
-  async post(body: Buffer): Promise<PostOutcome> {
+  async post(body: Buffer, stop?: AbortSignal): Promise<PostOutcome> {
     const headers: Record<string, string> = { 'Content-Type': 'application/json; charset=utf-8' };
     if (this.options.hmacKey) headers[HMAC_HEADER] = webhookSignature(this.options.hmacKey, body);
     try {
-      const res = await fetch(this.options.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(this.options.timeoutMs) });
+      const res = await fetch(this.options.url, { method: 'POST', headers, body, signal: this.signal(stop) });
       // The answer's body is not used; reading it frees the connection for the next POST.
       await res.arrayBuffer().catch(() => undefined);
       return isDelivered(res.status) ? { delivered: true } : { delivered: false, status: res.status, reason: `answered HTTP ${res.status}` };
     } catch (error) {
       return { delivered: false, status: null, reason: describe(error) };
     }
+  }
+
+  private signal(stop: AbortSignal | undefined): AbortSignal {
+    const timeout = AbortSignal.timeout(this.options.timeoutMs);
+    return stop ? AbortSignal.any([timeout, stop]) : timeout;
   }
 }
 

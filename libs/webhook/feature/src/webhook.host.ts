@@ -1,9 +1,11 @@
-import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { EventLog } from '@espalier/contracts/event-log';
 import { TOPICS } from '@espalier/contracts/events';
 import { EVENT_LOG, LOGGER, STORAGE_READY, type StorageReady } from '@espalier/contracts/runtime';
 import type { Logger } from '@espalier/shared/util-logging';
+import { CaughtUpWatch } from './caught-up.watch';
 import { WebhookBatchHandler } from './webhook-batch.handler';
+import { WebhookSender } from './webhook-sender';
 import { WebhookStore } from './webhook.store';
 
 /** The webhook bridge's own consumer group: it reads what checkin and commands wrote, so it never slows a device request. */
@@ -13,19 +15,26 @@ export const WEBHOOK_GROUP = 'espalier.webhook';
 export const WEBHOOK_SOURCE_TOPICS = [TOPICS.enrollment, TOPICS.command] as const;
 
 /**
- * Starts the consumer once the schema is migrated: first records where
+ * Starts the bridge once the schema is migrated: first records where
  * delivery begins (only on the very first start), then joins the group at
- * the service's own checkpoints. A group that cannot start leaves the
- * service useless, so the process exits and its supervisor restarts it. The
- * runtime's log.close() stops the consumer after its batches in flight.
+ * the service's own checkpoints (ingest into the outbox), then the sender
+ * and the watch of caught-up partitions. A group that cannot start leaves
+ * the service useless, so the process exits and its supervisor restarts it.
+ * On shutdown the sender stops first (POSTs in flight cut short, their rows
+ * released); the runtime's log.close() then stops the consumer after its
+ * batch in flight, before the pool closes.
  */
 @Injectable()
-export class WebhookHost implements OnApplicationBootstrap {
+export class WebhookHost implements OnApplicationBootstrap, OnModuleDestroy {
+  private stopped = false;
+
   constructor(
     @Inject(EVENT_LOG) private readonly log: EventLog,
     @Inject(STORAGE_READY) private readonly storage: StorageReady,
     @Inject(WebhookStore) private readonly store: WebhookStore,
     @Inject(WebhookBatchHandler) private readonly handler: WebhookBatchHandler,
+    @Inject(WebhookSender) private readonly sender: WebhookSender,
+    @Inject(CaughtUpWatch) private readonly watch: CaughtUpWatch,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -34,6 +43,12 @@ export class WebhookHost implements OnApplicationBootstrap {
       this.logger.error({ err: error, groupId: WEBHOOK_GROUP }, 'consumer group failed to start');
       process.exit(1);
     });
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
+    await this.watch.stop();
+    await this.sender.stop();
   }
 
   private async start(): Promise<void> {
@@ -48,6 +63,10 @@ export class WebhookHost implements OnApplicationBootstrap {
         startOffsets: (topic, partitions) => this.store.startOffsets(topic, partitions),
       })
       .start();
+    // A shutdown during start-up: nothing to post from.
+    if (this.stopped) return;
+    this.sender.start();
+    this.watch.start();
     this.logger.info({ groupId: WEBHOOK_GROUP, topics: WEBHOOK_SOURCE_TOPICS }, 'webhook: delivering');
   }
 }

@@ -2,9 +2,11 @@ import type { Migration } from '@espalier/shared/data-access-postgres';
 
 /**
  * The webhook service's schema: NanoMDM's token_update_tally per enrollment
- * (bodies of mdm.TokenUpdate carry it), and where delivery began per
- * partition. Its consumer checkpoints are the framework's
- * projection_checkpoints rows named WEBHOOK_CHECKPOINT.
+ * (bodies of mdm.TokenUpdate carry it), where delivery began per partition,
+ * the outbox of webhooks not delivered yet (bodies sealed with -secret-key:
+ * a TokenUpdate's carries the UnlockToken) and how far each partition was
+ * ingested (watermarks, for the release rule). Its consumer checkpoints are
+ * the framework's projection_checkpoints rows named WEBHOOK_CHECKPOINT.
  */
 export const webhookMigrations: readonly Migration[] = [
   {
@@ -20,6 +22,36 @@ export const webhookMigrations: readonly Migration[] = [
         topic text NOT NULL,
         partition integer NOT NULL,
         from_offset bigint NOT NULL,
+        PRIMARY KEY (topic, partition)
+      )`,
+  },
+  {
+    id: '0101-webhook-outbox',
+    sql: (s) => `
+      CREATE TABLE ${s}.outbox (
+        event_id text PRIMARY KEY,
+        device_id text NOT NULL,
+        occurred_at timestamptz NOT NULL,
+        topic text NOT NULL,
+        partition integer NOT NULL,
+        "offset" bigint NOT NULL,
+        gate_topic text NOT NULL,
+        gate_partition integer NOT NULL,
+        webhook_topic text NOT NULL,
+        body jsonb NOT NULL,
+        record_key text,
+        record_value bytea,
+        record_headers jsonb NOT NULL,
+        record_timestamp text NOT NULL,
+        attempts integer NOT NULL DEFAULT 0,
+        next_attempt_at timestamptz NOT NULL DEFAULT 'epoch',
+        leased_until timestamptz
+      );
+      CREATE INDEX outbox_device_order ON ${s}.outbox (device_id, topic, "offset");
+      CREATE TABLE ${s}.watermarks (
+        topic text NOT NULL,
+        partition integer NOT NULL,
+        seen_until timestamptz NOT NULL,
         PRIMARY KEY (topic, partition)
       )`,
   },

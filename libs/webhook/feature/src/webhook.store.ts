@@ -1,24 +1,16 @@
 import type { Pool } from 'pg';
 import type { PartitionEnd } from '@espalier/contracts/event-log';
 import { ident, lockCheckpoint, readCheckpoint, readCheckpoints, storeCheckpoint, withTransaction, type Tx } from '@espalier/shared/data-access-postgres';
-import { applyToTallies, type Tallies } from '@espalier/webhook/domain';
+import type { Tallies } from '@espalier/webhook/domain';
 
 /** The checkpoint name of the webhook consumer in webhook.projection_checkpoints. */
 export const WEBHOOK_CHECKPOINT = 'webhook.delivery';
 
-/** What the tallies need of an event. */
-export interface TallyEvent {
-  readonly type: string;
-  readonly enrollmentId: string | null;
-  readonly deviceId: string | null;
-  readonly offset: string;
-}
-
 /**
  * The webhook service's PostgreSQL state: its position in each partition
  * (the truth, not the group's committed offset), the tallies, and where
- * delivery began. A batch's tallies and checkpoint commit in one
- * transaction, so a redelivered batch computes the same tallies again.
+ * delivery began. A batch's tallies, outbox rows and checkpoint commit in
+ * one transaction, so a redelivered batch changes nothing.
  */
 export class WebhookStore {
   private readonly s: string;
@@ -65,7 +57,7 @@ export class WebhookStore {
 
   /** The next offset to read per partition, for a (re)assignment. */
   async startOffsets(topic: string, partitions: readonly number[]): Promise<Map<number, string>> {
-    const stored = new Map((await readCheckpoints(this.pool, this.schema, WEBHOOK_CHECKPOINT)).filter((c) => c.topic === topic).map((c) => [c.partition, BigInt(c.offset)]));
+    const stored = await this.checkpoints(topic);
     return new Map(partitions.map((p) => [p, ((stored.get(p) ?? -1n) + 1n).toString()]));
   }
 
@@ -82,25 +74,27 @@ export class WebhookStore {
   }
 
   /**
-   * Marks the partition handled up to `last`: applies the tally events not
-   * applied yet (another member may have committed part of the batch during
-   * a rebalance; the checkpoint row lock orders the two) and moves the checkpoint.
+   * One batch's transaction: `apply` runs with the partition's checkpoint
+   * locked (another member may have handled part of the batch during a
+   * rebalance; the row lock orders the two, and `apply` gets the checkpoint
+   * to skip what it did), then the checkpoint moves to `last`.
    */
-  async commit(topic: string, partition: number, last: bigint, events: readonly TallyEvent[]): Promise<void> {
+  async ingest(topic: string, partition: number, last: bigint, apply: (tx: Tx, checkpoint: bigint) => Promise<void>): Promise<void> {
     await withTransaction(this.pool, async (tx) => {
       const checkpoint = await lockCheckpoint(tx, this.schema, WEBHOOK_CHECKPOINT, topic, partition);
       if (checkpoint >= last) return;
-      const fresh = events.filter((e) => BigInt(e.offset) > checkpoint);
-      if (fresh.length > 0) {
-        const tallies = await this.tallies(fresh.flatMap((e) => (e.deviceId === null ? [] : [e.deviceId])), tx);
-        for (const event of fresh) applyToTallies(tallies, event);
-        await this.storeTallies(tx, tallies);
-      }
+      await apply(tx, checkpoint);
       await storeCheckpoint(tx, this.schema, WEBHOOK_CHECKPOINT, topic, partition, last);
     });
   }
 
-  private async storeTallies(tx: Tx, tallies: Tallies): Promise<void> {
+  /** The last offset handled per partition of the topic (partitions never handled are absent). */
+  async checkpoints(topic: string): Promise<Map<number, bigint>> {
+    const all = await readCheckpoints(this.pool, this.schema, WEBHOOK_CHECKPOINT);
+    return new Map(all.filter((c) => c.topic === topic).map((c) => [c.partition, BigInt(c.offset)]));
+  }
+
+  async storeTallies(tx: Tx, tallies: Tallies): Promise<void> {
     if (tallies.size === 0) return;
     const entries = [...tallies];
     await tx.query(
