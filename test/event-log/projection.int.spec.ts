@@ -117,7 +117,7 @@ describe('events appended through Kafka, projected into PostgreSQL', () => {
     assert.equal(report.tables[0].shadowRows, 21);
     assert.equal(report.skippedPoison, 2, 'replay skips the poison events instead of dead-lettering them again');
     const live = await readCheckpoints(h.pool, h.schema, 'test.seen');
-    assert.deepEqual(report.offsets, live);
+    assert.deepEqual(report.comparedAt, live);
   });
 
   it('reports a difference when the live tables were changed behind the projection', async () => {

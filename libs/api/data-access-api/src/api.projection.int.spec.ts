@@ -122,6 +122,27 @@ describe('api.registry and api.history projections against PostgreSQL', () => {
     }
   });
 
+  it('writes a batch of queue traffic set-based with the same result as one event at a time', async () => {
+    const dev = fresh();
+    const on = (at: number) => ({ dev, at });
+    const [s1, s2] = [submitted(1, [dev]), submitted(1, [dev])];
+    const events: EspalierEvent[] = [
+      tokenUpdated(on(1)), queued(s1, on(2)), queued(s2, on(2)),
+      reported('NotNow', s1.data.commandUuid, on(3)), reported('NotNow', s1.data.commandUuid, on(4)), reported('Acknowledged', s1.data.commandUuid, on(5)),
+      reported('Error', s2.data.commandUuid, on(6)),
+      // s2's UUID queued again after its answer: the entry starts over.
+      queued(submitted(7, [dev], s2.data.commandUuid), on(7)), reported('Idle', null, on(8)),
+    ];
+    const batched = await schema();
+    await given(batched, ...events);
+    const single = await schema();
+    for (const e of events) await given(single, e);
+    for (const table of apiTables) assert.deepStrictEqual(await rows(batched, table), await rows(single, table), table);
+    const entries = (await rows(batched, 'queue')).map((r) => [r.command_uuid === s1.data.commandUuid ? 's1' : 's2', r.status, r.not_now_count]).sort();
+    assert.deepStrictEqual(entries, [['s1', 'Acknowledged', 2], ['s2', null, 0]]);
+    assert.equal((await new EnrollmentsReader(pool, batched.schema).one(dev))?.last_seen_at, T(8));
+  });
+
   it('keeps each enrollment\'s events in time order, with log positions and without secrets; a redelivered batch adds nothing', async () => {
     const p = await schema(historyProjection);
     const h = history();

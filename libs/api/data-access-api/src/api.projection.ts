@@ -1,6 +1,7 @@
 import { TOPICS, type EspalierEvent } from '@espalier/contracts/events';
-import { applyByType, type EventHandler, type EventHandlers, type Projection, type Tx } from '@espalier/shared/data-access-postgres';
+import type { EventHandler, EventHandlers, Projection, Tx } from '@espalier/shared/data-access-postgres';
 import { apiMigrations, apiTables } from './api.migrations';
+import { RegistryTraffic } from './registry-traffic.writer';
 
 export const API_PROJECTION = 'api.registry';
 
@@ -74,24 +75,6 @@ const rejected: Apply<'CommandRejected'> = (tx, s, e) =>
     ? Promise.resolve()
     : tx.query(`DELETE FROM ${s}.command_uuids WHERE command_uuid = $1 AND submission_id = $2`, [e.data.commandUuid, e.causationId]);
 
-const queued: Apply<'CommandQueued'> = (tx, s, e) =>
-  tx.query(
-    `INSERT INTO ${s}.queue (enrollment_id, command_uuid, device_id, request_type, queued_at) VALUES ($1, $2, $3, $4, $5)
-     ON CONFLICT (enrollment_id, command_uuid) DO UPDATE SET queued_at = excluded.queued_at, status = NULL, not_now_count = 0, reported_at = NULL, result = NULL`,
-    [e.enrollmentId, e.data.commandUuid, e.deviceId, e.data.requestType, e.occurredAt],
-  );
-
-/** A report: last seen, and the command's latest status and result (§7.2). Idle reports name no command. */
-const reported: Apply<'CommandReported'> = async (tx, s, e) => {
-  await seen(tx, s, e);
-  if (e.data.commandUuid === null) return;
-  await tx.query(
-    `UPDATE ${s}.queue SET status = $3, reported_at = $4, result = $5, not_now_count = not_now_count + CASE WHEN $3 = 'NotNow' THEN 1 ELSE 0 END
-      WHERE enrollment_id = $1 AND command_uuid = $2`,
-    [e.enrollmentId, e.data.commandUuid, e.data.status, e.occurredAt, Buffer.from(e.data.raw, 'base64')],
-  );
-};
-
 const cleared: Apply<'QueueCleared'> = (tx, s, e) =>
   tx.query(
     `INSERT INTO ${s}.queue_cleared AS c (enrollment_id, cleared_at) SELECT id, $2 FROM unnest($1::text[]) AS id
@@ -122,8 +105,6 @@ export function apiProjection(schema = 'api'): Projection {
     EnrollmentSeen: seenMarker,
     CommandSubmitted: submitted,
     CommandRejected: rejected,
-    CommandQueued: queued,
-    CommandReported: reported,
     QueueCleared: cleared,
     PushCertUploaded: certUploaded,
   };
@@ -133,6 +114,17 @@ export function apiProjection(schema = 'api'): Projection {
     topics: [TOPICS.enrollment, TOPICS.command, TOPICS.push],
     tables: apiTables,
     migrations: apiMigrations,
-    ...applyByType(handlers),
+    eventTypes: new Set([...Object.keys(handlers), 'CommandQueued', 'CommandReported']),
+    async apply({ tx, schema: s }, events) {
+      // Queue traffic goes set-based (registry-traffic.writer.ts); the other handlers write
+      // other tables, or `seen` with order-free rules, so they run in place without ending its run.
+      const traffic = new RegistryTraffic(tx, s);
+      for (const { event } of events) {
+        if (event.type === 'CommandQueued') await traffic.queue(event);
+        else if (event.type === 'CommandReported') traffic.report(event);
+        else await (handlers[event.type] as EventHandler<typeof event.type> | undefined)?.(tx, s, event as never);
+      }
+      await traffic.flush();
+    },
   };
 }

@@ -86,13 +86,18 @@ export function queueProjection(options: QueueProjectionOptions = {}): Projectio
     migrations: queueMigrations,
     eventTypes: new Set([...Object.keys(handlers), 'CommandQueued', 'CommandDelivered', 'CommandReported']),
     async apply({ tx, schema: s }, events) {
-      // Runs of queue traffic are written set-based (queue-entries.writer.ts). CommandQueued can
-      // reset an entry (a reused UUID), so it ends a run of deliveries and reports, and they end
-      // its run; deliveries and reports touch different columns of entries that already exist,
-      // so within a run their order does not matter.
+      // Queue traffic is written set-based (queue-entries.writer.ts), a run at a time: a flush
+      // writes the run's CommandQueued entries first, then its reports and deliveries (which
+      // touch different columns of existing entries, so their order among themselves does not
+      // matter). A delivery or report after its CommandQueued in the same run is therefore
+      // applied after it. Only a CommandQueued for an entry the run already reported or
+      // delivered (a UUID reused after an answer) must wait for those: it resets the entry.
+      // The other handlers write other tables (boundaries with GREATEST, enrollments,
+      // submissions, associations latest-wins), so the run goes on across them.
       let queued: EventOf<'CommandQueued'>[] = [];
       let delivered: EventOf<'CommandDelivered'>[] = [];
       let reported: EventOf<'CommandReported'>[] = [];
+      const touched = new Set<string>();
       const flush = async () => {
         if (queued.length > 0) await queueEntries(tx, s, queued);
         if (reported.length > 0) await recordResults(tx, s, reported, deleteAnswered);
@@ -100,16 +105,18 @@ export function queueProjection(options: QueueProjectionOptions = {}): Projectio
         queued = [];
         delivered = [];
         reported = [];
+        touched.clear();
       };
+      const entry = (e: { enrollmentId: string; data: { commandUuid: string | null } }) => `${e.enrollmentId}\u0000${e.data.commandUuid}`;
       for (const { event } of events as readonly PositionedEvent[]) {
         switch (event.type) {
           case 'CommandQueued':
-            if (delivered.length + reported.length > 0) await flush();
+            if (touched.has(entry(event))) await flush();
             queued.push(event);
             continue;
           case 'CommandDelivered':
           case 'CommandReported':
-            if (queued.length > 0) await flush();
+            touched.add(entry(event));
             if (event.type === 'CommandDelivered') delivered.push(event);
             else {
               await associate(tx, s, event);
@@ -118,9 +125,7 @@ export function queueProjection(options: QueueProjectionOptions = {}): Projectio
             continue;
         }
         const handler = handlers[event.type] as Apply<typeof event.type> | undefined;
-        if (!handler) continue;
-        await flush();
-        await handler(tx, s, event as never);
+        if (handler) await handler(tx, s, event as never);
       }
       await flush();
     },

@@ -1,44 +1,37 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { readCheckpoints, type Checkpoint } from '../checkpoints';
 import type { Projection } from '../projection';
 import { compareTables, type TableComparison } from '../table-comparison';
 import { ident } from '../sql';
 import { sameOffsets } from './replay-offsets';
 
-export interface SwapOptions {
-  /** Replace the live tables when they compare equal; false: compare only. */
-  readonly swap: boolean;
+export interface PauseOptions {
   /** How long the shadow may take to reach the paused live offsets. */
   readonly catchUpMs: number;
-  /** lock_timeout for the swap's locks: a long reader makes the swap give up and try again, not queue every request behind it. */
+  /** lock_timeout while paused: a long writer or reader makes the step give up and try again, not queue every request behind it. */
   readonly lockTimeoutMs: number;
-  /** Where the replaced live tables go (dropped by the caller unless kept). */
-  readonly retiredSchema: string;
 }
 
-export type SwapResult =
-  | { readonly kind: 'retry'; readonly reason: string }
-  | { readonly kind: 'done'; readonly offsets: Checkpoint[]; readonly tables: TableComparison[]; readonly swapped: boolean; readonly livePausedMs: number };
+export type Paused<T> = { readonly kind: 'retry'; readonly reason: string } | ({ readonly kind: 'done'; readonly offsets: Checkpoint[]; readonly livePausedMs: number } & T);
 
 const LOCK_NOT_AVAILABLE = '55P03';
 
 /**
- * Compares and swaps in one transaction. Holding the live checkpoints FOR
- * SHARE pauses the live projection's writers (their batch transaction locks
- * its checkpoint row first) without blocking readers; the shadow runner,
- * told to stop exactly there, catches up; equal tables at equal offsets are
- * then moved: live ones out, shadow ones in, under ACCESS EXCLUSIVE locks
- * that readers wait on only for the renames. Services address tables by
- * name, so their next statement finds the rebuilt ones; the checkpoints
- * stay, being the same offsets.
+ * Runs `step` with the live projection's writers paused at offsets the
+ * shadow has reached. Holding the live checkpoints FOR SHARE pauses the
+ * writers (their batch transaction locks its checkpoint row first) without
+ * blocking readers; the shadow runner, told to stop exactly there, catches
+ * up. The transaction commits when `step` returns; `step` decides how long
+ * the pause lasts, so it must be short.
  */
-export async function compareAndSwap(
+async function whilePaused<T>(
   pool: Pool,
   projection: Projection<unknown>,
   shadow: string,
   until: Map<string, bigint>,
-  options: SwapOptions,
-): Promise<SwapResult> {
+  options: PauseOptions,
+  step: (tx: PoolClient, offsets: Checkpoint[]) => Promise<T>,
+): Promise<Paused<T>> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
@@ -50,20 +43,9 @@ export async function compareAndSwap(
       await client.query('ROLLBACK');
       return { kind: 'retry', reason: `the shadow did not reach the live offsets within ${options.catchUpMs} ms` };
     }
-    const tables = await compareTables(client, projection.schema, shadow, projection.tables);
-    const equal = tables.every((t) => t.equal);
-    if (!equal || !options.swap) {
-      await client.query('ROLLBACK');
-      return { kind: 'done', offsets: live, tables, swapped: false, livePausedMs: Date.now() - paused };
-    }
-    const liveSchema = ident(projection.schema);
-    await client.query(`CREATE SCHEMA ${ident(options.retiredSchema)}`);
-    await client.query(`LOCK TABLE ${projection.tables.map((t) => `${liveSchema}.${ident(t)}`).join(', ')} IN ACCESS EXCLUSIVE MODE`);
-    // Out first: indexes and constraints move with their table, and their names are unique per schema.
-    for (const t of projection.tables) await client.query(`ALTER TABLE ${liveSchema}.${ident(t)} SET SCHEMA ${ident(options.retiredSchema)}`);
-    for (const t of projection.tables) await client.query(`ALTER TABLE ${ident(shadow)}.${ident(t)} SET SCHEMA ${liveSchema}`);
+    const result = await step(client, live);
     await client.query('COMMIT');
-    return { kind: 'done', offsets: live, tables, swapped: true, livePausedMs: Date.now() - paused };
+    return { kind: 'done', offsets: live, livePausedMs: Date.now() - paused, ...result };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     if ((error as { code?: string }).code === LOCK_NOT_AVAILABLE) return { kind: 'retry', reason: 'a lock was not granted within the lock timeout (long-running readers or writers)' };
@@ -71,6 +53,69 @@ export async function compareAndSwap(
   } finally {
     client.release();
   }
+}
+
+/**
+ * Compares shadow and live at equal offsets without holding the writers for
+ * the comparison: while they are paused, a REPEATABLE READ transaction takes
+ * its snapshot (both sides at the same offsets), the pause ends, and the
+ * comparison reads that snapshot however long it takes.
+ */
+export async function compareAtEqualOffsets(
+  pool: Pool,
+  projection: Projection<unknown>,
+  shadow: string,
+  until: Map<string, bigint>,
+  options: PauseOptions,
+): Promise<Paused<{ tables: TableComparison[] }>> {
+  const reader = await pool.connect();
+  try {
+    await reader.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const paused = await whilePaused(pool, projection, shadow, until, options, async () => {
+      await reader.query('SELECT 1'); // the snapshot is taken at the transaction's first statement
+      return {};
+    });
+    if (paused.kind === 'retry') {
+      await reader.query('ROLLBACK');
+      return paused;
+    }
+    const tables = await compareTables(reader, projection.schema, shadow, projection.tables);
+    await reader.query('COMMIT');
+    return { ...paused, tables };
+  } catch (error) {
+    await reader.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    reader.release();
+  }
+}
+
+/**
+ * Replaces the live tables with the shadow ones at equal offsets: live ones
+ * out to `retiredSchema`, shadow ones in, under ACCESS EXCLUSIVE locks that
+ * readers wait on only for the renames. Services address tables by name, so
+ * their next statement finds the rebuilt ones; the checkpoints stay, being
+ * the same offsets. Nothing is compared again here: the comparison ran at
+ * equal offsets, and since then both sides applied the same events with the
+ * same code (a count(*) of every table would hold the writers for seconds
+ * on large tables).
+ */
+export async function swapAtEqualOffsets(
+  pool: Pool,
+  projection: Projection<unknown>,
+  shadow: string,
+  until: Map<string, bigint>,
+  options: PauseOptions & { readonly retiredSchema: string },
+): Promise<Paused<{ swapped: true }>> {
+  return whilePaused(pool, projection, shadow, until, options, async (tx) => {
+    const live = ident(projection.schema);
+    await tx.query(`CREATE SCHEMA ${ident(options.retiredSchema)}`);
+    await tx.query(`LOCK TABLE ${projection.tables.map((t) => `${live}.${ident(t)}`).join(', ')} IN ACCESS EXCLUSIVE MODE`);
+    // Out first: indexes and constraints move with their table, and their names are unique per schema.
+    for (const t of projection.tables) await tx.query(`ALTER TABLE ${live}.${ident(t)} SET SCHEMA ${ident(options.retiredSchema)}`);
+    for (const t of projection.tables) await tx.query(`ALTER TABLE ${ident(shadow)}.${ident(t)} SET SCHEMA ${live}`);
+    return { swapped: true as const };
+  });
 }
 
 async function reaches(pool: Pool, shadow: string, projection: string, target: Checkpoint[], withinMs: number): Promise<boolean> {

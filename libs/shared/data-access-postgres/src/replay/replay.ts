@@ -9,7 +9,7 @@ import type { TableComparison } from '../table-comparison';
 import { ident } from '../sql';
 import { checkLiveSchema, checkShadowSchema, lockReplay, ReplayRefused } from './replay-guard';
 import { progressOf, recordsBetween, type ReplayProgress } from './replay-offsets';
-import { compareAndSwap } from './replay-swap';
+import { compareAtEqualOffsets, swapAtEqualOffsets, type Paused } from './replay-swap';
 
 export interface ReplayDeps {
   readonly pool: Pool;
@@ -39,8 +39,10 @@ export interface ReplayReport {
   readonly liveSchema: string;
   readonly shadowSchema: string;
   readonly resumed: boolean;
-  /** The offsets at which shadow and live were compared (and swapped). */
-  readonly offsets: Checkpoint[];
+  /** The offsets at which shadow and live were compared. */
+  readonly comparedAt: Checkpoint[];
+  /** The offsets at which the rebuilt tables replaced the live ones (later than comparedAt: both applied the same events since); null if not swapped. */
+  readonly swappedAt: Checkpoint[] | null;
   readonly applied: number;
   readonly skippedPoison: number;
   readonly tables: TableComparison[];
@@ -48,7 +50,7 @@ export interface ReplayReport {
   readonly swapped: boolean;
   /** Where the replaced tables were kept (with keepShadow), else null: they were dropped. */
   readonly retiredSchema: string | null;
-  /** How long the live projection's writers were paused for the comparison and swap. */
+  /** The longest pause of the live projection's writers (taking the comparison's snapshot, or swapping). */
   readonly livePausedMs: number;
   readonly eventsPerSecond: number;
   readonly tries: number;
@@ -102,6 +104,8 @@ async function rebuildAndSwap<E>(projection: Projection<E>, deps: ReplayDeps, op
     const deadline = Date.now() + (options.timeoutMs ?? 60 * 60_000);
     const tries = options.tries ?? 5;
     let rebuilt = false;
+    let verified: { offsets: Checkpoint[]; tables: TableComparison[] } | null = null;
+    let pausedMs = 0;
     const retiredSchema = `${shadow}__retired_${Date.now().toString(36)}`;
     for (let attempt = 1; ; ) {
       if (options.signal?.aborted) throw new ReplayRefused(`replay of ${p.name} interrupted; run it again to resume from the shadow's checkpoints`);
@@ -113,25 +117,31 @@ async function rebuildAndSwap<E>(projection: Projection<E>, deps: ReplayDeps, op
       options.onProgress?.(progressOf(p.name, rebuilt ? 'following' : 'rebuilding', done, remaining, Date.now() - startedAt));
       if (remaining <= CLOSE_ENOUGH) {
         options.onProgress?.(progressOf(p.name, 'swapping', done, remaining, Date.now() - startedAt));
-        const result = await compareAndSwap(deps.pool, p, shadow, until, {
-          swap: options.swap ?? false,
-          catchUpMs: 3_000,
-          lockTimeoutMs: 2_000,
-          retiredSchema,
-        });
-        if (result.kind === 'done') {
-          const elapsed = Date.now() - startedAt;
-          await finish(deps.pool, shadow, result.swapped ? retiredSchema : null, options.keepShadow ?? false);
-          const equal = result.tables.every((t) => t.equal);
-          return {
-            projection: p.name, liveSchema: p.schema, shadowSchema: shadow, resumed, offsets: result.offsets,
-            applied: runner.stats.applied, skippedPoison: runner.stats.skippedPoison, tables: result.tables, equal,
-            swapped: result.swapped, retiredSchema: result.swapped && options.keepShadow ? retiredSchema : null, livePausedMs: result.livePausedMs,
-            eventsPerSecond: elapsed > 0 ? Math.round((recordsBetween(startedFrom, result.offsets) * 1000) / elapsed) : 0, tries: attempt,
-          };
+        const pause = { catchUpMs: 3_000, lockTimeoutMs: 2_000 };
+        const step: Paused<{ tables: TableComparison[] }> | Paused<{ swapped: true }> = verified === null
+          ? await compareAtEqualOffsets(deps.pool, p, shadow, until, pause)
+          : await swapAtEqualOffsets(deps.pool, p, shadow, until, { ...pause, retiredSchema });
+        if (step.kind === 'retry') {
+          deps.logger.warn({ projection: p.name, attempt, reason: step.reason }, 'replaying: compare or swap postponed');
+          if (++attempt > tries) throw new Error(`replaying ${p.name}: gave up after ${tries} postponed compares or swaps (${step.reason}); the shadow is kept, run again to resume`);
+        } else {
+          if ('tables' in step) verified = { offsets: step.offsets, tables: step.tables };
+          if (verified === null) throw new Error('replaying: swapped before comparing'); // the order above makes this impossible
+          pausedMs = Math.max(pausedMs, step.livePausedMs);
+          const swapped = 'swapped' in step;
+          const equal = verified.tables.every((t) => t.equal);
+          if (swapped || !equal || !options.swap) {
+            const elapsed = Date.now() - startedAt;
+            await finish(deps.pool, shadow, swapped ? retiredSchema : null, options.keepShadow ?? false);
+            return {
+              projection: p.name, liveSchema: p.schema, shadowSchema: shadow, resumed, comparedAt: verified.offsets, swappedAt: swapped ? step.offsets : null,
+              applied: runner.stats.applied, skippedPoison: runner.stats.skippedPoison, tables: verified.tables, equal,
+              swapped, retiredSchema: swapped && options.keepShadow ? retiredSchema : null, livePausedMs: pausedMs,
+              eventsPerSecond: elapsed > 0 ? Math.round((recordsBetween(startedFrom, step.offsets) * 1000) / elapsed) : 0, tries: attempt,
+            };
+          }
+          continue;
         }
-        deps.logger.warn({ projection: p.name, attempt, reason: result.reason }, 'replaying: compare-and-swap postponed');
-        if (++attempt > tries) throw new Error(`replaying ${p.name}: compare-and-swap failed ${tries} times (${result.reason}); the shadow is kept, run again to resume`);
       }
       if (Date.now() > deadline) throw new Error(`replaying ${p.name}: the rebuild did not catch up with the live projection in time; run again to resume`);
       await new Promise((r) => setTimeout(r, POLL_MS));
