@@ -107,6 +107,18 @@ describe('replay: rebuild into a shadow schema and swap while live', () => {
     assert.ok(second.applied <= 51 + 20, `only the new events were applied (${second.applied})`);
   });
 
+  it('an interrupted replay keeps its shadow, and the next run resumes it', async () => {
+    const abort = new AbortController();
+    await assert.rejects(
+      replayProjection(projection(), deps(), { maxAttempts: 3, signal: abort.signal, onProgress: () => abort.abort() }),
+      (e: Error) => e instanceof ReplayRefused && /interrupted; run it again to resume/.test(e.message),
+    );
+    const kept = await h.pool.query(`SELECT 1 FROM pg_namespace WHERE nspname = $1`, [shadowSchemaOf(projection())]);
+    assert.equal(kept.rows.length, 1, 'the shadow is kept');
+    const again = await replayProjection(projection(), deps(), { maxAttempts: 3, swap: true });
+    assert.deepStrictEqual([again.resumed, again.equal, again.swapped], [true, true, true]);
+  });
+
   it('refuses a second replay of the same projection, a live schema without its migrations, and a shadow built by other migrations', async () => {
     const blocker = await h.pool.connect();
     try {

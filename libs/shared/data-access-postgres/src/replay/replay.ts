@@ -107,14 +107,18 @@ async function rebuildAndSwap<E>(projection: Projection<E>, deps: ReplayDeps, op
     let verified: { offsets: Checkpoint[]; tables: TableComparison[] } | null = null;
     let pausedMs = 0;
     const retiredSchema = `${shadow}__retired_${Date.now().toString(36)}`;
-    for (let attempt = 1; ; ) {
+    const interrupted = () => {
       if (options.signal?.aborted) throw new ReplayRefused(`replay of ${p.name} interrupted; run it again to resume from the shadow's checkpoints`);
+    };
+    for (let attempt = 1; ; ) {
+      interrupted();
       const live = await followLive();
       const reached = await readCheckpoints(deps.pool, shadow, p.name);
       const remaining = recordsBetween(reached, live);
       rebuilt ||= recordsBetween(reached, target) === 0;
       const done = recordsBetween(startedFrom, reached);
       options.onProgress?.(progressOf(p.name, rebuilt ? 'following' : 'rebuilding', done, remaining, Date.now() - startedAt));
+      interrupted();
       if (remaining <= CLOSE_ENOUGH) {
         options.onProgress?.(progressOf(p.name, 'swapping', done, remaining, Date.now() - startedAt));
         const pause = { catchUpMs: 3_000, lockTimeoutMs: 2_000 };
