@@ -21,6 +21,7 @@ export function projectionsFor(target: string | undefined): Projection<unknown>[
   const all = Object.values(serviceSchemas).flatMap((s) => s.projections);
   if (target === 'all') return all;
   const service = target === undefined ? undefined : serviceSchemas[target];
+  if (service && service.projections.length === 0) throw new ReplayRefused(`service "${target}" has no projections to replay (its tables are not projections of the log)`);
   if (service) return [...service.projections];
   const one = all.find((p) => p.name === target);
   if (one) return [one];
