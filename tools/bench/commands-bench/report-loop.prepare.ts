@@ -22,6 +22,8 @@ export interface BenchCommand {
 /** A device with everything it will send, signed: its enrollment, one Idle, and an Ack per command. */
 export interface BenchDevice {
   readonly udid: string;
+  /** Its APNs device token (hex), sent in its TokenUpdate. */
+  readonly token: string;
   readonly authenticate: SignedBody;
   readonly tokenUpdate: SignedBody;
   readonly idle: SignedBody;
@@ -64,13 +66,14 @@ export async function prepareRun(
     const identity = issueDeviceIdentity(ca, { keyType: options.keyType });
     const udid = randomUUID().toUpperCase();
     const ids = { udid };
+    const token = randomBytes(32);
     const bodies = [
       macosAuthenticate({ ids }),
-      macosTokenUpdate({ ids, token: randomBytes(32) }),
+      macosTokenUpdate({ ids, token }),
       idleReport({ ids }),
       ...commands.map((c) => acknowledgedReport({ ids, commandUuid: c.commandUuid, queryResponses: { DeviceName: 'Bench Mac', OSVersion: '15.5', SerialNumber: 'C02BENCH0001' } })),
     ];
-    return { udid, identity, bodies };
+    return { udid, token: token.toString('hex'), identity, bodies };
   });
   const signatures = await signInWorkers(
     plans.map((p) => signJob(p.identity, p.bodies)),
@@ -79,7 +82,7 @@ export async function prepareRun(
   const devices = plans.map((plan, i): BenchDevice => {
     const signed = plan.bodies.map((body, j) => ({ body, signature: signatures[i][j] }));
     const [authenticate, tokenUpdate, idle, ...acks] = signed;
-    return { udid: plan.udid, authenticate, tokenUpdate, idle, acks };
+    return { udid: plan.udid, token: plan.token, authenticate, tokenUpdate, idle, acks };
   });
   return { devices, commands };
 }

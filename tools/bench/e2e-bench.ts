@@ -1,0 +1,149 @@
+/**
+ * npm run bench [-- --devices N --rounds K --concurrency C --skip-baselines]
+ *
+ * End-to-end device cycles through the distributed stack (issue #8): the
+ * checkin, commands, push and api services as their own processes, real
+ * Kafka (acks=all) and PostgreSQL (fsync on), every device request signed
+ * and verified, the fake APNs (HTTP/2, mutual TLS) in this process.
+ *
+ * N devices (1,000) enroll through /mdm (Authenticate, TokenUpdate). Then K
+ * rounds (5): the operator submits one command to every device
+ * (POST /v1/commands with their IDs), the push service pushes each device
+ * through APNs, and each device, once its push arrived, fetches the command
+ * (Idle report) and acknowledges it (the reply is empty). One device cycle =
+ * push received, command fetched, acknowledged. Prints cycles/s, latency per
+ * step, each service's peak memory, and the same-run baselines of the event
+ * log benchmark (kafkajs alone, PostgreSQL alone: `npm run bench:log`).
+ * Bodies are signed in worker threads before the clock starts.
+ * Targets (issue #8): ≥ 1,000 cycles/s distributed; ≤ 200 MB per service.
+ * `--embedded` (the one-process mode) is not built yet and is refused.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { CHECKIN_CONTENT_TYPE, FIXTURE_TOPIC, issuePushCertificate, REPORT_CONTENT_TYPE, repoRoot, startFakeApns } from '@espalier/shared/util-testing';
+import { startService, waitForStatus, type ServiceProcess } from '../../test/services/service-process';
+import { eachLimit, intArg, put, requiredEnv, sleep, summarize } from './bench-support';
+import { createSecrets, openClients } from './commands-bench/bench-stack';
+import { prepareRun, type BenchDevice } from './commands-bench/report-loop.prepare';
+import { MemorySampler } from './push-bench/memory-sampler';
+
+const TARGET_CYCLES = 1_000;
+const TARGET_MIB = 200;
+
+function call(port: number, method: string, url: string, key: string, body?: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: url, method, headers: { authorization: `Basic ${Buffer.from(`nanomdm:${key}`).toString('base64')}`, 'content-type': 'application/json' } }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** Pushes received per device token, counted as the fake APNs records them. */
+function pushCounter(requests: { deviceToken: string | undefined }[]) {
+  const counts = new Map<string, number>();
+  let scanned = 0;
+  return (token: string) => {
+    for (; scanned < requests.length; scanned++) {
+      const t = requests[scanned].deviceToken?.toLowerCase();
+      if (t) counts.set(t, (counts.get(t) ?? 0) + 1);
+    }
+    return counts.get(token) ?? 0;
+  };
+}
+
+async function main(): Promise<void> {
+  if (process.argv.includes('--embedded')) throw new Error('bench: --embedded needs the one-process embedded mode, which is not built yet (issue #8)');
+  const devicesN = intArg('devices', 1_000);
+  const rounds = intArg('rounds', 5);
+  const concurrency = intArg('concurrency', 64);
+  const infra = { brokers: requiredEnv('KAFKA_BROKERS'), databaseUrl: requiredEnv('DATABASE_URL') };
+  const clients = await openClients(infra);
+  const secrets = createSecrets();
+  const apns = await startFakeApns();
+  const dir = mkdtempSync(path.join(tmpdir(), 'espalier-e2e-bench-'));
+  const apnsCa = path.join(dir, 'apns-ca.pem');
+  writeFileSync(apnsCa, apns.ca);
+  const key = randomBytes(12).toString('hex');
+  const env = { KAFKA_BROKERS: infra.brokers, DATABASE_URL: infra.databaseUrl, ESPALIER_LOG_LEVEL: 'warn', ESPALIER_API: key, ESPALIER_APNS_URL: apns.url, NODE_EXTRA_CA_CERTS: apnsCa, ...secrets.env };
+  const services: Record<string, ServiceProcess> = {};
+  try {
+    console.error(`bench: signing ${devicesN} devices × ${rounds + 3} bodies…`);
+    const run = await prepareRun(clients.log, secrets.ca, { devices: devicesN, rounds, keyType: 'ecdsa', threads: 2 });
+    for (const name of ['checkin', 'commands', 'push', 'api']) services[name] = await startService(name, env);
+    for (const s of Object.values(services)) await waitForStatus(s, '/readyz', 200, 600_000);
+    const cert = issuePushCertificate({ topic: FIXTURE_TOPIC });
+    const uploaded = await call(services.api.port, 'PUT', '/v1/pushcert', key, `${cert.certPem}\n${cert.keyPem}`);
+    if (uploaded.status !== 200) throw new Error(`bench: PUT /v1/pushcert answered ${uploaded.status} ${uploaded.text}`);
+    const memory = Object.fromEntries(Object.entries(services).map(([n, s]) => [n, new MemorySampler(s.child.pid as number)]));
+    const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+    const latency = { enroll: [] as number[], enqueue: [] as number[], push: [] as number[], idle: [] as number[], ack: [] as number[] };
+
+    let t = performance.now();
+    await eachLimit(run.devices, concurrency, async (d) => {
+      for (const body of [d.authenticate, d.tokenUpdate]) {
+        const res = await put(agent, services.checkin.port, CHECKIN_CONTENT_TYPE, body);
+        if (res.status !== 200) throw new Error(`bench: enrolling ${d.udid}: ${res.status}`);
+        latency.enroll.push(res.ms);
+      }
+    });
+    const enrollSeconds = (performance.now() - t) / 1000;
+
+    const pushesTo = pushCounter(apns.requests);
+    const cycle = async (d: BenchDevice, round: number, submittedAt: number) => {
+      while (pushesTo(d.token) < round + 1) await sleep(5);
+      latency.push.push(performance.now() - submittedAt);
+      const idle = await put(agent, services.commands.port, REPORT_CONTENT_TYPE, d.idle);
+      if (idle.status !== 200 || !idle.body.includes(run.commands[round].commandUuid)) throw new Error(`bench: ${d.udid} round ${round}: Idle answered ${idle.status} without the command`);
+      latency.idle.push(idle.ms);
+      const ack = await put(agent, services.commands.port, REPORT_CONTENT_TYPE, d.acks[round]);
+      if (ack.status !== 200 || ack.body.length !== 0) throw new Error(`bench: ${d.udid} round ${round}: Acknowledged answered ${ack.status}, ${ack.body.length} bytes`);
+      latency.ack.push(ack.ms);
+    };
+    t = performance.now();
+    for (let round = 0; round < rounds; round++) {
+      const submittedAt = performance.now();
+      const body = JSON.stringify({ request_type: 'DeviceInformation', Queries: ['DeviceName', 'OSVersion', 'SerialNumber'], command_uuid: run.commands[round].commandUuid, enrollment_ids: run.devices.map((d) => d.udid) });
+      const submitted = await call(services.api.port, 'POST', '/v1/commands', key, body);
+      if (submitted.status !== 201 && submitted.status !== 202) throw new Error(`bench: POST /v1/commands answered ${submitted.status} ${submitted.text}`);
+      latency.enqueue.push(performance.now() - submittedAt);
+      await Promise.all(run.devices.map((d) => cycle(d, round, submittedAt)));
+    }
+    const cycleSeconds = (performance.now() - t) / 1000;
+    const peaks = Object.fromEntries(Object.entries(memory).map(([n, m]) => [n, Math.round(m.stop().peakMiB)]));
+    agent.destroy();
+
+    const cycles = devicesN * rounds;
+    const rate = Math.round(cycles / cycleSeconds);
+    console.log(`end-to-end: ${devicesN.toLocaleString('en-US')} devices, ${rounds} rounds: ${cycles.toLocaleString('en-US')} device cycles in ${cycleSeconds.toFixed(1)} s = ${rate.toLocaleString('en-US')} cycles/s (target ≥ ${TARGET_CYCLES.toLocaleString('en-US')}: ${rate >= TARGET_CYCLES ? 'met' : 'MISSED'})`);
+    console.log(`enrollment: ${devicesN.toLocaleString('en-US')} devices in ${enrollSeconds.toFixed(1)} s = ${Math.round(devicesN / enrollSeconds).toLocaleString('en-US')} enrollments/s`);
+    for (const [step, values] of Object.entries(latency)) {
+      const s = summarize(values);
+      console.log(`  ${step.padEnd(8)} n=${String(s.count).padStart(6)}  p50 ${s.p50} ms  p95 ${s.p95} ms  p99 ${s.p99} ms  max ${s.max} ms`);
+    }
+    console.log(`peak RSS (MiB, target ≤ ${TARGET_MIB}): ${Object.entries(peaks).map(([n, p]) => `${n} ${p}${p > TARGET_MIB ? ' OVER' : ''}`).join(', ')}`);
+    console.log('(push: from the command submission to its APNs push; enqueue: POST /v1/commands to all devices, until 201/202)');
+  } finally {
+    for (const s of Object.values(services)) s.child.kill('SIGTERM');
+    await Promise.all(Object.values(services).map((s) => s.exited));
+    await apns.close();
+    secrets.remove();
+    await clients.close();
+  }
+  if (!process.argv.includes('--skip-baselines')) {
+    console.log('\nsame-run baselines (npm run bench:log -- --events 100000):');
+    process.stdout.write(execFileSync(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'tools/bench/log-bench.ts'), '--events', '100000'], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }));
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
