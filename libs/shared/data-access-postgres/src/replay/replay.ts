@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Pool } from 'pg';
+import { Pool } from 'pg';
 import type { EventLog } from '@espalier/contracts/event-log';
 import { checkpointsMigration, readCheckpoints, type Checkpoint } from '../checkpoints';
 import { runMigrations } from '../migrations';
@@ -71,7 +71,20 @@ export function shadowSchemaOf(projection: Pick<Projection<unknown>, 'schema' | 
  * one transaction. Interrupted, it leaves the shadow and its checkpoints:
  * the next run resumes where it stopped.
  */
-export async function replayProjection<E>(projection: Projection<E>, deps: ReplayDeps, options: ReplayOptions): Promise<ReplayReport> {
+export async function replayProjection<E>(projection: Projection<E>, callerDeps: ReplayDeps, options: ReplayOptions): Promise<ReplayReport> {
+  // Its own pool: a replay holds three connections at once (its lock, the comparison's
+  // snapshot, the pause) besides those its runner applies with, so a caller's small pool
+  // would starve it; and a comparison of large tables may run past a statement timeout.
+  const pool = new Pool({ ...callerDeps.pool.options, max: 8, statement_timeout: undefined, application_name: 'espalier-replay' });
+  pool.on('error', () => undefined); // an idle connection dropped by the server: the next query opens another
+  try {
+    return await lockedReplay(projection, { ...callerDeps, pool }, options);
+  } finally {
+    await pool.end();
+  }
+}
+
+async function lockedReplay<E>(projection: Projection<E>, deps: ReplayDeps, options: ReplayOptions): Promise<ReplayReport> {
   const unlock = await lockReplay(deps.pool, projection);
   try {
     await checkLiveSchema(deps.pool, projection as Projection<unknown>);
