@@ -12,7 +12,7 @@ import { OutcomeWatcher } from './outcome-watcher';
  * from mdm.command. Its group is its own
  * (every replica must see every outcome, since any replica may be waiting)
  * and starts at the end of the topics: outcomes of earlier requests have no
- * one waiting for them.
+ * one waiting for them. Ephemeral: deleted when the replica stops.
  */
 @Injectable()
 export class OutcomeWatcherHost implements OnApplicationBootstrap {
@@ -29,6 +29,7 @@ export class OutcomeWatcherHost implements OnApplicationBootstrap {
       groupId: `espalier.api.outcomes.${randomUUID()}`,
       topics: [TOPICS.push, TOPICS.command],
       fromBeginning: false,
+      ephemeral: true,
       handleBatch: (batch) => (batch.topic === TOPICS.push ? this.watcher.handleBatch(batch) : this.decisions.handleBatch(batch)),
     });
   }

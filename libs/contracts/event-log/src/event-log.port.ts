@@ -24,6 +24,12 @@ export interface LogSubscription {
   /** Where a group with no committed offset starts. Projections start at offset 0. */
   readonly fromBeginning: boolean;
   /**
+   * A group of one member that nothing ever resumes (an API replica's own
+   * watcher, starting at the end): the log deletes it when the consumer
+   * stops, so restarts do not leave stale groups behind.
+   */
+  readonly ephemeral?: boolean;
+  /**
    * Called once per partition batch, batches of one partition strictly in order.
    * The adapter commits the batch's offsets only after this resolves; a throw
    * means "not applied": the batch is delivered again.

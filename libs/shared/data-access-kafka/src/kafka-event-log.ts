@@ -44,15 +44,26 @@ export class KafkaEventLog implements EventLog {
   }
 
   subscribe(subscription: LogSubscription): LogConsumer {
-    const consumer = new KafkaLogConsumer(this.kafka, subscription, this.options.logger, this.consumerOptions);
-    this.consumers.add(consumer);
-    return {
-      start: () => consumer.start(),
+    const inner = new KafkaLogConsumer(this.kafka, subscription, this.options.logger, this.consumerOptions);
+    const consumer: LogConsumer = {
+      start: () => inner.start(),
       stop: async () => {
         this.consumers.delete(consumer);
-        await consumer.stop();
+        await inner.stop();
+        if (subscription.ephemeral) await this.forget(subscription.groupId);
       },
     };
+    this.consumers.add(consumer);
+    return consumer;
+  }
+
+  /** Deletes an ephemeral group once its only member left; a failure leaves it to Kafka's offset retention. */
+  private async forget(groupId: string): Promise<void> {
+    try {
+      await this.admin.deleteGroups([groupId]);
+    } catch (error) {
+      this.options.logger.warn({ err: error, groupId }, 'kafka: could not delete an ephemeral consumer group; Kafka expires it after offsets.retention.minutes');
+    }
   }
 
   endOffsets(topic: string): Promise<PartitionEnd[]> {

@@ -91,6 +91,7 @@ export class PgEventLog implements EventLog {
       stop: async () => {
         this.consumers.delete(handle);
         await consumer.stop();
+        if (subscription.ephemeral) await this.deleteGroup(subscription.groupId);
       },
     };
     return handle;
