@@ -119,6 +119,24 @@ describe('replay: rebuild into a shadow schema and swap while live', () => {
     assert.deepStrictEqual([again.resumed, again.equal, again.swapped], [true, true, true]);
   });
 
+  it('holds writers of partitions never applied too (their checkpoint rows are made first); a shadow left without tables is started afresh', async () => {
+    const quiet = `${h.topic}.quiet`;
+    await h.log.provisionTopics([{ topic: quiet, partitions: 4 }]);
+    const p = { ...seenProjection({ schema: h.schema, topic: quiet }), name: 'test.quiet', tables: ['quiet'] };
+    const quietProjection = { ...p, migrations: [{ id: '0001-test-quiet', sql: (s: string) => p.migrations[0].sql(s).replace(`${s}.seen`, `${s}.quiet`) }], apply: async () => undefined };
+    await migrateService(h.pool, { schema: h.schema, migrations: [], projections: [quietProjection] });
+    const first = await replayProjection(quietProjection, deps(), { maxAttempts: 3, swap: true });
+    assert.deepStrictEqual([first.equal, first.swapped], [true, true]);
+    const rows = await h.pool.query(`SELECT partition, "offset"::text AS offset FROM "${h.schema}".projection_checkpoints WHERE projection = 'test.quiet' ORDER BY partition`);
+    assert.deepStrictEqual(rows.rows, [0, 1, 2, 3].map((partition) => ({ partition, offset: '-1' })), 'every partition has a row the pause can hold');
+
+    const shadow = shadowSchemaOf(quietProjection);
+    await h.pool.query(`CREATE SCHEMA "${shadow}"`);
+    await h.pool.query(`CREATE TABLE "${shadow}".schema_migrations AS SELECT * FROM "${h.schema}".schema_migrations WHERE id IN ('0000-projection-checkpoints', '0001-test-quiet')`);
+    const again = await replayProjection(quietProjection, deps(), { maxAttempts: 3, swap: true });
+    assert.deepStrictEqual([again.resumed, again.equal, again.swapped], [false, true, true]);
+  });
+
   it('refuses a second replay of the same projection, a live schema without its migrations, and a shadow built by other migrations', async () => {
     const blocker = await h.pool.connect();
     try {

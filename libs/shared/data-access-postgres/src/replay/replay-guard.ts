@@ -16,6 +16,7 @@ export class ReplayRefused extends Error {
  */
 export async function lockReplay(pool: Pool, projection: Pick<Projection<unknown>, 'name'>): Promise<() => Promise<void>> {
   const client: PoolClient = await pool.connect();
+  client.on('error', () => undefined); // a dropped connection releases the lock with it; the replay's next query fails
   const key = `espalier.replay.${projection.name}`;
   try {
     const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [key]);
@@ -62,11 +63,17 @@ export async function checkLiveSchema(pool: Pool, projection: Projection<unknown
  * A shadow left by an interrupted replay is resumed only if this code built
  * it (same migrations, same text); otherwise the operator decides (--fresh).
  */
-export async function checkShadowSchema(pool: Pool, shadow: string, migrations: readonly Migration[]): Promise<'absent' | 'resumable'> {
+export async function checkShadowSchema(pool: Pool, shadow: string, migrations: readonly Migration[], tables: readonly string[]): Promise<'absent' | 'resumable'> {
   const applied = await appliedMigrations(pool, shadow);
   if (applied === null) return 'absent';
   const expected = new Map(migrations.map((m) => [m.id, checksumOf(m)]));
   const same = applied.size === expected.size && [...expected].every(([id, sum]) => applied.get(id) === sum);
   if (!same) throw new ReplayRefused(`schema mismatch: shadow schema ${shadow} was built by other migrations; replay with --fresh to drop it and start over`);
+  // A replay that swapped and stopped before dropping its shadow leaves one without tables: nothing to resume.
+  const { rows } = await pool.query(`SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = ANY($2)`, [shadow, tables]);
+  if (rows.length < tables.length) {
+    await pool.query(`DROP SCHEMA ${ident(shadow)} CASCADE`);
+    return 'absent';
+  }
   return 'resumable';
 }

@@ -33,6 +33,7 @@ async function whilePaused<T>(
   step: (tx: PoolClient, offsets: Checkpoint[]) => Promise<T>,
 ): Promise<Paused<T>> {
   const client = await pool.connect();
+  client.on('error', () => undefined); // a dropped connection fails the query in flight; the pool discards it
   try {
     await client.query('BEGIN');
     await client.query(`SET LOCAL lock_timeout = ${Number(options.lockTimeoutMs)}`);
@@ -48,6 +49,7 @@ async function whilePaused<T>(
     return { kind: 'done', offsets: live, livePausedMs: Date.now() - paused, ...result };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
+    if (error instanceof LiveMoved) return { kind: 'retry', reason: 'a live writer applied a partition that had no checkpoint row when the pause began' };
     if ((error as { code?: string }).code === LOCK_NOT_AVAILABLE) return { kind: 'retry', reason: 'a lock was not granted within the lock timeout (long-running readers or writers)' };
     throw error;
   } finally {
@@ -69,10 +71,12 @@ export async function compareAtEqualOffsets(
   options: PauseOptions,
 ): Promise<Paused<{ tables: TableComparison[] }>> {
   const reader = await pool.connect();
+  reader.on('error', () => undefined);
   try {
     await reader.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const paused = await whilePaused(pool, projection, shadow, until, options, async () => {
-      await reader.query('SELECT 1'); // the snapshot is taken at the transaction's first statement
+    const paused = await whilePaused(pool, projection, shadow, until, options, async (_tx, live) => {
+      // The snapshot is taken at the transaction's first statement; it must see the live side at the paused offsets.
+      await unmoved(reader, projection, live);
       return {};
     });
     if (paused.kind === 'retry') {
@@ -107,15 +111,42 @@ export async function swapAtEqualOffsets(
   until: Map<string, bigint>,
   options: PauseOptions & { readonly retiredSchema: string },
 ): Promise<Paused<{ swapped: true }>> {
-  return whilePaused(pool, projection, shadow, until, options, async (tx) => {
+  return whilePaused(pool, projection, shadow, until, options, async (tx, offsets) => {
     const live = ident(projection.schema);
     await tx.query(`CREATE SCHEMA ${ident(options.retiredSchema)}`);
     await tx.query(`LOCK TABLE ${projection.tables.map((t) => `${live}.${ident(t)}`).join(', ')} IN ACCESS EXCLUSIVE MODE`);
+    await unmoved(tx, projection, offsets);
     // Out first: indexes and constraints move with their table, and their names are unique per schema.
     for (const t of projection.tables) await tx.query(`ALTER TABLE ${live}.${ident(t)} SET SCHEMA ${ident(options.retiredSchema)}`);
     for (const t of projection.tables) await tx.query(`ALTER TABLE ${ident(shadow)}.${ident(t)} SET SCHEMA ${live}`);
     return { swapped: true as const };
   });
+}
+
+/** Thrown when a live writer got past the pause; the step is retried. */
+class LiveMoved extends Error {}
+
+/**
+ * FOR SHARE holds only checkpoint rows that exist: a writer applying the
+ * first record of a partition inserts its row unhindered. The replay creates
+ * those rows beforehand (ensureCheckpointRows); this re-check, once the
+ * snapshot or the table locks are taken, catches any writer that still got
+ * past (a partition added meanwhile).
+ */
+async function unmoved(db: PoolClient, projection: Projection<unknown>, paused: readonly Checkpoint[]): Promise<void> {
+  if (!sameOffsets(await readCheckpoints(db, projection.schema, projection.name), paused)) throw new LiveMoved();
+}
+
+/** A -1 checkpoint row (nothing applied) for every partition of the projection's topics, so the pause covers them all. */
+export async function ensureCheckpointRows(pool: Pool, projection: Projection<unknown>, partitionsOf: (topic: string) => Promise<number[]>): Promise<void> {
+  for (const topic of projection.topics) {
+    const partitions = await partitionsOf(topic);
+    await pool.query(
+      `INSERT INTO ${ident(projection.schema)}.projection_checkpoints (projection, topic, partition, "offset")
+       SELECT $1, $2, p, -1 FROM unnest($3::int[]) AS p ON CONFLICT DO NOTHING`,
+      [projection.name, topic, partitions],
+    );
+  }
 }
 
 async function reaches(pool: Pool, shadow: string, projection: string, target: Checkpoint[], withinMs: number): Promise<boolean> {

@@ -9,7 +9,7 @@ import type { TableComparison } from '../table-comparison';
 import { ident } from '../sql';
 import { checkLiveSchema, checkShadowSchema, lockReplay, ReplayRefused } from './replay-guard';
 import { progressOf, recordsBetween, type ReplayProgress } from './replay-offsets';
-import { compareAtEqualOffsets, swapAtEqualOffsets, type Paused } from './replay-swap';
+import { compareAtEqualOffsets, ensureCheckpointRows, swapAtEqualOffsets, type Paused } from './replay-swap';
 
 export interface ReplayDeps {
   readonly pool: Pool;
@@ -88,10 +88,11 @@ async function lockedReplay<E>(projection: Projection<E>, deps: ReplayDeps, opti
   const unlock = await lockReplay(deps.pool, projection);
   try {
     await checkLiveSchema(deps.pool, projection as Projection<unknown>);
+    await ensureCheckpointRows(deps.pool, projection as Projection<unknown>, async (topic) => (await deps.log.endOffsets(topic)).map((e) => e.partition));
     const shadow = shadowSchemaOf(projection);
     if (options.fresh) await deps.pool.query(`DROP SCHEMA IF EXISTS ${ident(shadow)} CASCADE`);
     const migrations = [checkpointsMigration, ...projection.migrations];
-    const resumed = (await checkShadowSchema(deps.pool, shadow, migrations)) === 'resumable';
+    const resumed = (await checkShadowSchema(deps.pool, shadow, migrations, projection.tables)) === 'resumable';
     await runMigrations(deps.pool, shadow, migrations);
     return await rebuildAndSwap(projection, deps, options, shadow, resumed);
   } finally {
@@ -111,6 +112,7 @@ async function rebuildAndSwap<E>(projection: Projection<E>, deps: ReplayDeps, op
   const startedAt = Date.now();
   const startedFrom = await readCheckpoints(deps.pool, shadow, p.name);
   const groupId = `${consumerGroupOf(p)}.replay.${randomUUID()}`;
+  let finished: { retired: string | null } | null = null;
   const runner = new ProjectionRunner(projection, deps, { maxAttempts: options.maxAttempts, schema: shadow, groupId, deadLetter: false, until, holdBeyondUntil: true });
   await runner.start();
   try {
@@ -149,7 +151,8 @@ async function rebuildAndSwap<E>(projection: Projection<E>, deps: ReplayDeps, op
           const equal = verified.tables.every((t) => t.equal);
           if (swapped || !equal || !options.swap) {
             const elapsed = Date.now() - startedAt;
-            await finish(deps.pool, shadow, swapped ? retiredSchema : null, options.keepShadow ?? false);
+            // The shadow is dropped once the runner writing it stopped (see replayProjection's finally).
+            finished = { retired: swapped ? retiredSchema : null };
             return {
               projection: p.name, liveSchema: p.schema, shadowSchema: shadow, resumed, comparedAt: verified.offsets, swappedAt: swapped ? step.offsets : null,
               applied: runner.stats.applied, skippedPoison: runner.stats.skippedPoison, tables: verified.tables, equal,
@@ -166,6 +169,7 @@ async function rebuildAndSwap<E>(projection: Projection<E>, deps: ReplayDeps, op
   } finally {
     await runner.stop();
     await deps.log.deleteGroup?.(groupId).catch(() => undefined);
+    if (finished) await finish(deps.pool, shadow, finished.retired, options.keepShadow ?? false);
   }
 }
 
