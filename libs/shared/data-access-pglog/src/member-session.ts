@@ -37,7 +37,17 @@ export class MemberSession {
 
   /** Connects and registers as a member of the group. */
   async open(): Promise<void> {
-    const client = new Client({ connectionString: this.connectionString, application_name: `espalier-pglog-member:${this.groupId}`.slice(0, 63) });
+    // Ownership is this session's advisory locks: a host that vanishes without closing its socket
+    // must lose them in seconds, not after the kernel's two-hour keepalive, so both ends probe
+    // the connection, and a statement stuck on a half-open link gives up.
+    const client = new Client({
+      connectionString: this.connectionString,
+      application_name: `espalier-pglog-member:${this.groupId}`.slice(0, 63),
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+      query_timeout: 30_000,
+      options: '-c tcp_keepalives_idle=10 -c tcp_keepalives_interval=5 -c tcp_keepalives_count=3',
+    });
     client.on('error', (error) => {
       this.lost ??= error;
     });

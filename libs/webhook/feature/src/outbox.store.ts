@@ -25,10 +25,16 @@ export interface ClaimedWebhook {
   /** Failed attempts so far. */
   readonly attempts: number;
   readonly record: ConsumedRecord;
+  /** This claim's lease: what it writes back applies only while the lease is still its own. */
+  readonly leaseId: string;
 }
+
+/** A leased row, as remove, retryAt and release need it. */
+export type Lease = Pick<ClaimedWebhook, 'eventId' | 'leaseId'>;
 
 interface ClaimedRow {
   event_id: string;
+  lease_id: string;
   device_id: string;
   webhook_topic: WebhookTopic;
   body: EncryptedSecret;
@@ -127,13 +133,14 @@ export class OutboxStore {
            AND NOT EXISTS (SELECT 1 FROM ${this.s}.outbox e WHERE e.device_id = o.device_id AND e.topic = o.topic AND e."offset" < o."offset")
          FOR UPDATE OF o SKIP LOCKED
        )
-       UPDATE ${this.s}.outbox o SET leased_until = $3 FROM free WHERE o.event_id = free.event_id
-       RETURNING o.event_id, o.device_id, o.webhook_topic, o.body, o.attempts, o.topic, o.partition, o."offset",
+       UPDATE ${this.s}.outbox o SET leased_until = $3, lease_id = gen_random_uuid()::text FROM free WHERE o.event_id = free.event_id
+       RETURNING o.event_id, o.lease_id, o.device_id, o.webhook_topic, o.body, o.attempts, o.topic, o.partition, o."offset",
                  o.record_key, o.record_value, o.record_headers, o.record_timestamp`,
       [eventIds, now, until],
     );
     return rows.map((r) => ({
       eventId: r.event_id,
+      leaseId: r.lease_id,
       deviceId: r.device_id,
       webhookTopic: r.webhook_topic,
       body: r.body,
@@ -142,18 +149,23 @@ export class OutboxStore {
     }));
   }
 
+  // The three writes below apply only under the caller's own lease: one that stalled past its
+  // lease leaves the row to whoever leased it since (that replica posts it; at-least-once).
+
   /** Delivered or dead-lettered: the device's next row may go. */
-  async remove(eventId: string): Promise<void> {
-    await this.pool.query(`DELETE FROM ${this.s}.outbox WHERE event_id = $1`, [eventId]);
+  async remove(lease: Lease): Promise<void> {
+    await this.pool.query(`DELETE FROM ${this.s}.outbox WHERE event_id = $1 AND lease_id = $2`, [lease.eventId, lease.leaseId]);
   }
 
   /** A failed attempt: counted, and the row waits until `at`. */
-  async retryAt(eventId: string, attempts: number, at: Date): Promise<void> {
-    await this.pool.query(`UPDATE ${this.s}.outbox SET attempts = $2, next_attempt_at = $3, leased_until = NULL WHERE event_id = $1`, [eventId, attempts, at]);
+  async retryAt(lease: Lease, attempts: number, at: Date): Promise<void> {
+    await this.pool.query(`UPDATE ${this.s}.outbox SET attempts = $3, next_attempt_at = $4, leased_until = NULL WHERE event_id = $1 AND lease_id = $2`, [
+      lease.eventId, lease.leaseId, attempts, at,
+    ]);
   }
 
   /** Stopped before an answer: the attempt does not count, whoever comes next posts it at once. */
-  async release(eventId: string): Promise<void> {
-    await this.pool.query(`UPDATE ${this.s}.outbox SET leased_until = NULL WHERE event_id = $1`, [eventId]);
+  async release(lease: Lease): Promise<void> {
+    await this.pool.query(`UPDATE ${this.s}.outbox SET leased_until = NULL WHERE event_id = $1 AND lease_id = $2`, [lease.eventId, lease.leaseId]);
   }
 }

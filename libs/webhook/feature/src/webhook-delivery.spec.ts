@@ -9,7 +9,7 @@ import type { PostOutcome } from './webhook-poster';
 const box = new SecretBox({ keyId: 'k1', key: Buffer.alloc(32, 9) });
 const record: ConsumedRecord = { topic: 'mdm.command', partition: 2, offset: '41', key: 'DEVICE', value: Buffer.from('{}'), headers: {}, timestamp: '0' };
 const BODY = Buffer.from('{"secret":"body"}');
-const item = (attempts = 0): ClaimedWebhook => ({ eventId: 'e1', deviceId: 'DEVICE', webhookTopic: 'mdm.Connect', body: box.seal(BODY, 'e1'), attempts, record });
+const item = (attempts = 0): ClaimedWebhook => ({ eventId: 'e1', deviceId: 'DEVICE', webhookTopic: 'mdm.Connect', body: box.seal(BODY, 'e1'), attempts, record, leaseId: 'L1' });
 const unavailable: PostOutcome = { delivered: false, status: 503, reason: 'answered HTTP 503' };
 const NOW = 1_700_000_000_000;
 
@@ -23,9 +23,9 @@ function setup(answer: PostOutcome = { delivered: true }, maxAttempts = 5) {
     {
       post: { post: async (body) => (posted.push(body), answer) },
       outbox: {
-        remove: async (id) => void calls.push(`remove ${id}`),
-        retryAt: async (id, attempts, at) => void calls.push(`retry ${id} #${attempts} +${at.getTime() - NOW}`),
-        release: async (id) => void calls.push(`release ${id}`),
+        remove: async (l) => void calls.push(`remove ${l.eventId} ${l.leaseId}`),
+        retryAt: async (l, attempts, at) => void calls.push(`retry ${l.eventId} #${attempts} +${at.getTime() - NOW}`),
+        release: async (l) => void calls.push(`release ${l.eventId}`),
       },
       box,
       deadLetter: async (r, error, attempts) => void dead.push({ record: r, error, attempts }),
@@ -45,7 +45,7 @@ describe('WebhookDelivery: one attempt at a leased outbox row', () => {
     const t = setup();
     assert.equal(await t.delivery.attempt(item(), running()), 'delivered');
     assert.deepEqual(t.posted, [BODY]);
-    assert.deepEqual(t.calls, ['remove e1']);
+    assert.deepEqual(t.calls, ['remove e1 L1']);
   });
 
   it('counts a failed attempt and schedules the next with backoff', async () => {
@@ -65,7 +65,7 @@ describe('WebhookDelivery: one attempt at a leased outbox row', () => {
     assert.equal(t.dead[0].record, record);
     assert.equal(t.dead[0].attempts, 3);
     assert.match(t.dead[0].error.message, /answered HTTP 503, 3 attempts used/);
-    assert.deepEqual(t.calls, ['remove e1']);
+    assert.deepEqual(t.calls, ['remove e1 L1']);
     assert.doesNotMatch(JSON.stringify(t.logs), /secret/);
   });
 

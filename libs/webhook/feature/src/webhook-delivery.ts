@@ -49,27 +49,27 @@ export class WebhookDelivery {
     }
     const outcome = await this.deps.post.post(body, stop);
     if (outcome.delivered) {
-      await outbox.remove(item.eventId);
+      await outbox.remove(item);
       if (item.attempts > 0) logger.info({ ...where, attempts: item.attempts + 1 }, 'webhook: delivered after retrying');
       return 'delivered';
     }
     if (stop.aborted) {
       // Cut short by a shutdown: not the receiver's failure, the next owner posts it at once.
-      await outbox.release(item.eventId);
+      await outbox.release(item);
       return 'stopped';
     }
     const attempt = item.attempts + 1;
     const failure = { ...where, attempt, status: outcome.status, reason: outcome.reason };
     const delay = retryDelay(attempt, this.policy, this.deps.random());
     if (delay === null) return this.deadLetter(item, failure, `POST ${outcome.reason}, ${attempt} attempts used`, attempt);
-    await outbox.retryAt(item.eventId, attempt, new Date(this.deps.now() + delay));
+    await outbox.retryAt(item, attempt, new Date(this.deps.now() + delay));
     logger.warn({ ...failure, retryInMs: delay }, 'webhook: POST failed, retrying');
     return 'retrying';
   }
 
   private async deadLetter(item: ClaimedWebhook, where: object, why: string, attempts: number): Promise<'dead-lettered'> {
     await this.deps.deadLetter(item.record, new Error(`webhook: ${why}`), attempts);
-    await this.deps.outbox.remove(item.eventId);
+    await this.deps.outbox.remove(item);
     this.deps.logger.error({ ...where, attempts, reason: why }, 'webhook: event sent to the dead-letter topic');
     return 'dead-lettered';
   }

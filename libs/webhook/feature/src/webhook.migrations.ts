@@ -55,4 +55,10 @@ export const webhookMigrations: readonly Migration[] = [
         PRIMARY KEY (topic, partition)
       )`,
   },
+  {
+    // A lease's identity: a replica that lost its lease (stalled past it) must not clear or
+    // delete a row another replica leased since, or two POSTs of one device could overlap.
+    id: '0102-webhook-outbox-lease-id',
+    sql: (s) => `ALTER TABLE ${s}.outbox ADD COLUMN lease_id text`,
+  },
 ];

@@ -90,13 +90,19 @@ describe('WebhookStore and OutboxStore against PostgreSQL', () => {
     assert.deepEqual(box.open(claimed.body, 'c5'), Buffer.from('{"e":"c5"}'));
     assert.deepEqual(claimed.record, entry('c5', 'mdm.command', 5, '').record);
     assert.deepEqual(await outbox.claim(['c5'], now, until), [], 'leased already');
-    await outbox.retryAt('c5', 1, new Date(now.getTime() + 5_000));
+    await outbox.retryAt({ eventId: 'c5', leaseId: 'not-its-lease' }, 1, new Date(now.getTime() + 5_000));
+    const untouched = (await outbox.heads()).find((h) => h.eventId === 'c5');
+    assert.deepEqual([untouched?.leasedUntil, untouched?.nextAttemptAt], [until.getTime(), 0], 'a write under another lease changes nothing');
+    await outbox.retryAt(claimed, 1, new Date(now.getTime() + 5_000));
     const retried = (await outbox.heads()).find((h) => h.eventId === 'c5');
     assert.deepEqual([retried?.leasedUntil, retried?.nextAttemptAt], [null, now.getTime() + 5_000]);
     assert.deepEqual(await outbox.claim(['c5'], now, until), [], 'waiting for its retry');
     const later = new Date(now.getTime() + 5_000);
-    assert.equal((await outbox.claim(['c5'], later, until))[0].attempts, 1);
-    await outbox.remove('c5');
+    const [again] = await outbox.claim(['c5'], later, until);
+    assert.equal(again.attempts, 1);
+    await outbox.remove(claimed);
+    assert.equal((await outbox.heads()).some((h) => h.eventId === 'c5'), true, 'the old lease removes nothing');
+    await outbox.remove(again);
     assert.deepEqual((await outbox.heads()).map((h) => h.eventId).sort(), ['c6', 'x5']);
   });
 
