@@ -102,3 +102,19 @@ export function printResult(summary: string, result: object): void {
   console.error(`bench: ${summary}`);
   process.stdout.write(JSON.stringify(result) + '\n');
 }
+
+/** Counts the partition batches a projection runner handles (how finely the log was cut), without changing what it does. */
+export function countBatches(runner: { handleBatch(batch: never, ctx?: never): Promise<void> }): () => number {
+  let batches = 0;
+  const handle = runner.handleBatch.bind(runner);
+  runner.handleBatch = async (batch, ctx) => {
+    batches += 1;
+    return handle(batch, ctx);
+  };
+  return () => batches;
+}
+
+/** One line of a benchmark's report on stdout (figures are results, not diagnostics). */
+export function printLine(line = ''): void {
+  process.stdout.write(`${line}\n`);
+}

@@ -26,7 +26,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CHECKIN_CONTENT_TYPE, FIXTURE_TOPIC, issuePushCertificate, REPORT_CONTENT_TYPE, repoRoot, startFakeApns } from '@espalier/shared/util-testing';
 import { startService, waitForStatus, type ServiceProcess } from '../../test/services/service-process';
-import { eachLimit, intArg, put, requiredEnv, sleep, summarize } from './bench-support';
+import { eachLimit, intArg, printLine, put, requiredEnv, sleep, summarize } from './bench-support';
 import { createSecrets, openClients } from './commands-bench/bench-stack';
 import { prepareRun, type BenchDevice } from './commands-bench/report-loop.prepare';
 import { MemorySampler } from './push-bench/memory-sampler';
@@ -122,14 +122,14 @@ async function main(): Promise<void> {
 
     const cycles = devicesN * rounds;
     const rate = Math.round(cycles / cycleSeconds);
-    console.log(`end-to-end: ${devicesN.toLocaleString('en-US')} devices, ${rounds} rounds: ${cycles.toLocaleString('en-US')} device cycles in ${cycleSeconds.toFixed(1)} s = ${rate.toLocaleString('en-US')} cycles/s (target ≥ ${TARGET_CYCLES.toLocaleString('en-US')}: ${rate >= TARGET_CYCLES ? 'met' : 'MISSED'})`);
-    console.log(`enrollment: ${devicesN.toLocaleString('en-US')} devices in ${enrollSeconds.toFixed(1)} s = ${Math.round(devicesN / enrollSeconds).toLocaleString('en-US')} enrollments/s`);
+    printLine(`end-to-end: ${devicesN.toLocaleString('en-US')} devices, ${rounds} rounds: ${cycles.toLocaleString('en-US')} device cycles in ${cycleSeconds.toFixed(1)} s = ${rate.toLocaleString('en-US')} cycles/s (target ≥ ${TARGET_CYCLES.toLocaleString('en-US')}: ${rate >= TARGET_CYCLES ? 'met' : 'MISSED'})`);
+    printLine(`enrollment: ${devicesN.toLocaleString('en-US')} devices in ${enrollSeconds.toFixed(1)} s = ${Math.round(devicesN / enrollSeconds).toLocaleString('en-US')} enrollments/s`);
     for (const [step, values] of Object.entries(latency)) {
       const s = summarize(values);
-      console.log(`  ${step.padEnd(8)} n=${String(s.count).padStart(6)}  p50 ${s.p50} ms  p95 ${s.p95} ms  p99 ${s.p99} ms  max ${s.max} ms`);
+      printLine(`  ${step.padEnd(8)} n=${String(s.count).padStart(6)}  p50 ${s.p50} ms  p95 ${s.p95} ms  p99 ${s.p99} ms  max ${s.max} ms`);
     }
-    console.log(`peak RSS (MiB, target ≤ ${TARGET_MIB}): ${Object.entries(peaks).map(([n, p]) => `${n} ${p}${p > TARGET_MIB ? ' OVER' : ''}`).join(', ')}`);
-    console.log('(push: from the command submission to its APNs push; enqueue: POST /v1/commands to all devices, until 201/202)');
+    printLine(`peak RSS (MiB, target ≤ ${TARGET_MIB}): ${Object.entries(peaks).map(([n, p]) => `${n} ${p}${p > TARGET_MIB ? ' OVER' : ''}`).join(', ')}`);
+    printLine('(push: from the command submission to its APNs push; enqueue: POST /v1/commands to all devices, until 201/202)');
   } finally {
     for (const s of Object.values(services)) s.child.kill('SIGTERM');
     await Promise.all(Object.values(services).map((s) => s.exited));
@@ -138,7 +138,7 @@ async function main(): Promise<void> {
     await clients.close();
   }
   if (!process.argv.includes('--skip-baselines')) {
-    console.log('\nsame-run baselines (npm run bench:log -- --events 100000):');
+    printLine('\nsame-run baselines (npm run bench:log -- --events 100000):');
     process.stdout.write(execFileSync(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'tools/bench/log-bench.ts'), '--events', '100000'], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }));
   }
 }

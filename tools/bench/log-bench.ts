@@ -18,6 +18,8 @@ import { KafkaEventLog } from '@espalier/shared/data-access-kafka';
 import { ident, migrateService, ProjectionRunner, readCheckpoints, withTransaction } from '@espalier/shared/data-access-postgres';
 import { seenProjection } from '../../test/fixtures/seen.projection';
 import { seenEvent, toRecord } from '../../test/fixtures/seen-events';
+import { countBatches } from './bench-support';
+import { appendInChunks } from './commands-bench/direct-enrollments';
 
 const PARTITIONS = 6;
 const DEVICES = 10_000;
@@ -38,18 +40,6 @@ async function freshTopic(log: KafkaEventLog, label: string): Promise<string> {
   const topic = `bench.${label}.${Date.now()}`;
   await log.provisionTopics([{ topic, partitions: PARTITIONS }, { topic: `${topic}.dlq`, partitions: 1 }]);
   return topic;
-}
-
-/** Appends with bounded concurrency, as many concurrent requests would. */
-async function appendAll(log: KafkaEventLog, records: LogRecord[], chunk = 100, inFlight = 64): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < records.length) {
-      const slice = records.slice(next, (next += chunk));
-      await log.appender.append(slice);
-    }
-  };
-  await Promise.all(Array.from({ length: inFlight }, worker));
 }
 
 async function baselineKafka(brokers: string[], records: LogRecord[], log: KafkaEventLog): Promise<number> {
@@ -109,16 +99,12 @@ async function framework(pool: Pool, log: KafkaEventLog, events: EspalierEvent[]
   const projection = seenProjection({ schema, topic });
   await migrateService(pool, { schema, migrations: [], projections: [projection] });
   const runner = new ProjectionRunner(projection, { pool, log, logger: quiet }, { maxAttempts: 3 });
-  let batches = 0;
-  const handle = runner.handleBatch.bind(runner);
-  runner.handleBatch = async (b, ctx) => {
-    batches += 1;
-    return handle(b, ctx);
-  };
+  const batches = countBatches(runner);
   await runner.start();
   const records = events.map((e) => toRecord(e, topic));
   const started = performance.now();
-  await appendAll(log, records);
+  // Many small appends in flight, as concurrent requests make them.
+  await appendInChunks(log, records, 100, 64);
   const appended = performance.now();
   const ends = await log.endOffsets(topic);
   for (;;) {
@@ -132,7 +118,7 @@ async function framework(pool: Pool, log: KafkaEventLog, events: EspalierEvent[]
   const { rows } = await pool.query(`SELECT sum(events)::int AS n FROM ${ident(schema)}.seen`);
   if (rows[0].n !== events.length) throw new Error(`bench: projected ${rows[0].n} events, expected ${events.length}`);
   await pool.query(`DROP SCHEMA ${ident(schema)} CASCADE`);
-  return { rate: events.length / seconds, appendRate: events.length / ((appended - started) / 1000), batches };
+  return { rate: events.length / seconds, appendRate: events.length / ((appended - started) / 1000), batches: batches() };
 }
 
 async function main() {

@@ -17,7 +17,7 @@ import { PgEventLog } from '@espalier/shared/data-access-pglog';
 import { ident, migrateService, ProjectionRunner, readCheckpoints } from '@espalier/shared/data-access-postgres';
 import { seenProjection } from '../../test/fixtures/seen.projection';
 import { seenEvent, toRecord } from '../../test/fixtures/seen-events';
-import { intArg, requiredEnv, summarize } from './bench-support';
+import { countBatches, intArg, requiredEnv, summarize } from './bench-support';
 
 const DEVICES = 10_000;
 const quiet = { debug: () => undefined, warn: (o: object, m: string) => console.error(m, o), error: (o: object, m: string) => console.error(m, o) };
@@ -42,12 +42,7 @@ async function projectAll(pool: Pool, log: PgEventLog, topic: string, schema: st
   const projection = seenProjection({ schema, topic });
   await migrateService(pool, { schema, migrations: [], projections: [projection] });
   const runner = new ProjectionRunner(projection, { pool, log, logger: quiet }, { maxAttempts: 3 });
-  let batches = 0;
-  const handle = runner.handleBatch.bind(runner);
-  runner.handleBatch = async (b, ctx) => {
-    batches += 1;
-    return handle(b, ctx);
-  };
+  const batches = countBatches(runner);
   const started = performance.now();
   await runner.start();
   await work();
@@ -62,7 +57,7 @@ async function projectAll(pool: Pool, log: PgEventLog, topic: string, schema: st
   const { rows } = await pool.query(`SELECT sum(events)::int AS n FROM ${ident(schema)}.seen`);
   const expected = ends.reduce((n, e) => n + Number(e.high), 0);
   if (rows[0].n !== expected) throw new Error(`bench: projected ${rows[0].n} events, expected ${expected}`);
-  return { seconds, batches };
+  return { seconds, batches: batches() };
 }
 
 async function main(): Promise<void> {

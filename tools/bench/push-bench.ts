@@ -18,7 +18,7 @@
  * --apns-latency MS delays every APNs answer (Apple is tens of ms away).
  * Target: ≥ 5,000 pushes/s.
  */
-import { randomBytes, X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

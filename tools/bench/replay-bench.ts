@@ -23,7 +23,8 @@ import { queueProjection } from '@espalier/commands/data-access-queue';
 import { pushTargetsProjection } from '@espalier/push/data-access-push';
 import { KafkaEventLog } from '@espalier/shared/data-access-kafka';
 import { createPool, ident, migrateService, ProjectionRunner, readCheckpoints, replayProjection, type Projection } from '@espalier/shared/data-access-postgres';
-import { arg, intArg, requiredEnv, sleep } from './bench-support';
+import { arg, intArg, printLine, requiredEnv, sleep } from './bench-support';
+import { appendInChunks } from './commands-bench/direct-enrollments';
 
 const PARTITIONS = 6;
 const CYCLE = 5;
@@ -51,14 +52,6 @@ function* deviceTraffic(udid: string, cycles: number, start: number): Generator<
     yield buildEvent('CommandDelivered', { meta: strip(meta('commands')), data: { commandUuid } });
     yield buildEvent('CommandReported', { meta: strip(meta('commands')), data: { commandUuid, status: 'Acknowledged' } });
   }
-}
-
-async function appendAll(log: KafkaEventLog, records: LogRecord[], chunk = 200, inFlight = 32): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < records.length) await log.appender.append(records.slice(next, (next += chunk)));
-  };
-  await Promise.all(Array.from({ length: inFlight }, worker));
 }
 
 async function main(): Promise<void> {
@@ -95,16 +88,16 @@ async function main(): Promise<void> {
       if (records.length >= events) break;
     }
   }
-  console.log(`bench:replay — ${records.length.toLocaleString('en-US')} events, ${devices.toLocaleString('en-US')} devices, topics bench.replay.${run}.*, ${PARTITIONS} partitions`);
+  printLine(`bench:replay — ${records.length.toLocaleString('en-US')} events, ${devices.toLocaleString('en-US')} devices, topics bench.replay.${run}.*, ${PARTITIONS} partitions`);
   let t = Date.now();
-  await appendAll(log, records);
-  console.log(`appended in ${((Date.now() - t) / 1000).toFixed(1)} s (${Math.round(records.length / ((Date.now() - t) / 1000)).toLocaleString('en-US')} events/s, acks=all)`);
+  await appendInChunks(log, records, 200, 32);
+  printLine(`appended in ${((Date.now() - t) / 1000).toFixed(1)} s (${Math.round(records.length / ((Date.now() - t) / 1000)).toLocaleString('en-US')} events/s, acks=all)`);
 
   const counts = new Map<string, number>();
   for (const r of records) counts.set(r.topic, (counts.get(r.topic) ?? 0) + 1);
   const eventsOf = (p: Projection) => p.topics.reduce((sum, topic) => sum + (counts.get(topic) ?? 0), 0);
 
-  console.log('\nprojection            events   live apply    replay (rebuild+compare+swap)   writers paused   equal  swapped');
+  printLine('\nprojection            events   live apply    replay (rebuild+compare+swap)   writers paused   equal  swapped');
   let totalEvents = 0;
   let totalMs = 0;
   for (const p of projections) {
@@ -127,11 +120,11 @@ async function main(): Promise<void> {
     totalEvents += n;
     totalMs += replayMs;
     const rate = (ms: number) => `${Math.round((n * 1000) / ms).toLocaleString('en-US').padStart(7)}/s`;
-    console.log(
+    printLine(
       `${p.name.padEnd(20)} ${n.toLocaleString('en-US').padStart(9)}   ${rate(liveMs)}    ${(replayMs / 1000).toFixed(1).padStart(6)} s = ${rate(replayMs)}              ${String(report.livePausedMs).padStart(6)} ms    ${report.equal}   ${report.swapped}`,
     );
   }
-  console.log(`\nall ${projections.length}: ${totalEvents.toLocaleString('en-US')} events replayed in ${(totalMs / 1000).toFixed(1)} s = ${Math.round((totalEvents * 1000) / totalMs).toLocaleString('en-US')} events/s (target ≥ 20,000/s per projection)`);
+  printLine(`\nall ${projections.length}: ${totalEvents.toLocaleString('en-US')} events replayed in ${(totalMs / 1000).toFixed(1)} s = ${Math.round((totalEvents * 1000) / totalMs).toLocaleString('en-US')} events/s (target ≥ 20,000/s per projection)`);
   for (const schema of new Set(projections.map((p) => p.schema))) await pool.query(`DROP SCHEMA IF EXISTS ${ident(schema)} CASCADE`);
   await log.close();
   await pool.end();
