@@ -9,6 +9,7 @@
  * it already running, interrupted), 1 other errors.
  */
 import { KafkaEventLog } from '@espalier/shared/data-access-kafka';
+import { PgEventLog } from '@espalier/shared/data-access-pglog';
 import { createPool, replayProjection, ReplayRefused, type Projection, type ReplayReport } from '@espalier/shared/data-access-postgres';
 import { splitArgs, toolConfig, toolLogger } from './cli-support';
 import { progressPrinter } from './replay-progress-bar';
@@ -47,7 +48,10 @@ export async function runReplay(argv: string[]): Promise<number> {
   }
   const config = toolConfig(options.filter((o) => !(FLAGS as readonly string[]).includes(o)));
   const pool = createPool({ connectionString: config.databaseUrl, applicationName: 'espalier-replay', max: 8 });
-  const log = new KafkaEventLog({ brokers: config.kafkaBrokers, clientId: 'espalier-replay', logger: toolLogger });
+  // Without brokers the log is the one kept in PostgreSQL (as the services do).
+  const log = config.kafkaBrokers
+    ? new KafkaEventLog({ brokers: config.kafkaBrokers, clientId: 'espalier-replay', logger: toolLogger })
+    : new PgEventLog({ connectionString: config.databaseUrl, applicationName: 'espalier-replay-log', logger: toolLogger });
   const abort = new AbortController();
   const interrupt = () => abort.abort();
   process.once('SIGINT', interrupt);

@@ -1,156 +1,93 @@
 /**
- * npm start (until the embedded mode of issue 8 lands): starts Kafka and
- * PostgreSQL with scripts/infra.sh unless KAFKA_BROKERS and DATABASE_URL are
- * set, runs the four services as child processes on 127.0.0.1:9001–9004 (and
- * the webhook service on 9005 when -webhook-url is set), and
- * serves NanoMDM's single port (:9000, or -listen / ESPALIER_LISTEN) with the
- * same routing rule the docker-compose proxy applies. Bodies and headers pass
- * through byte for byte. Ctrl-C stops everything gracefully.
+ * npm start: every Espalier service in this one process, on NanoMDM's single
+ * port (:9000, or -listen / ESPALIER_LISTEN), with no Kafka and no
+ * PostgreSQL server to run: PostgreSQL is embedded (PGlite) and the event
+ * log is kept in its tables, both under the data directory (./data, or
+ * ESPALIER_DATA_DIR), so everything survives a restart. DATABASE_URL and
+ * KAFKA_BROKERS switch to real engines. Takes NanoMDM's flags (-ca, -api,
+ * -listen, …) for all services at once. Ctrl-C stops gracefully.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
-import { routeRequest, SERVICES, type ServiceName } from '@espalier/contracts/routing';
-import { localInfraUp } from '../local-infra';
+import { VERSION } from '@espalier/shared/feature-runtime';
+import { oneProcessEnvironment } from '@espalier/shared/util-config';
+import { startOneProcess, type OneProcess } from '../one-process/one-process';
 
 const root = path.resolve(__dirname, '../..');
 const say = (msg: string) => process.stderr.write(`[espalier] ${msg}\n`);
 
-function infraEnv(): Record<string, string> {
-  const { KAFKA_BROKERS, DATABASE_URL } = process.env;
-  if (KAFKA_BROKERS && DATABASE_URL) return { KAFKA_BROKERS, DATABASE_URL };
-  say('starting Kafka and PostgreSQL (scripts/infra.sh up)…');
-  return localInfraUp();
-}
-
 /**
  * The key that seals secrets in the event log. Generated once for a first
- * try and kept in data/ (losing it makes the sealed tokens unreadable);
- * production sets ESPALIER_SECRET_KEY.
+ * try and kept in the data directory (losing it makes the sealed tokens
+ * unreadable); production sets ESPALIER_SECRET_KEY.
  */
-function secretKey(): string {
-  if (process.env.ESPALIER_SECRET_KEY) return process.env.ESPALIER_SECRET_KEY;
-  const file = path.join(root, 'data', 'secret-key');
+function secretKey(env: NodeJS.ProcessEnv, dataDir: string): string {
+  if (env.ESPALIER_SECRET_KEY) return env.ESPALIER_SECRET_KEY;
+  const file = path.join(dataDir, 'secret-key');
   if (!existsSync(file)) {
-    mkdirSync(path.dirname(file), { recursive: true });
+    mkdirSync(dataDir, { recursive: true });
     writeFileSync(file, randomBytes(32).toString('base64') + '\n', { mode: 0o600 });
-    say(`generated the event-log secret key in ${path.relative(root, file)}: keep it (set ESPALIER_SECRET_KEY in production)`);
+    say(`generated the event-log secret key in ${path.relative(process.cwd(), file) || file}: keep it (set ESPALIER_SECRET_KEY in production)`);
   }
   return readFileSync(file, 'utf8').trim();
 }
 
-/** Like NanoMDM's -ca: the devices' identity certificates must chain to it, so there is no default. */
-function deviceCa(): string {
-  const ca = process.env.ESPALIER_CA;
-  if (!ca) {
-    say('ESPALIER_CA is not set: point it at the PEM of the CA that issues your devices\' identity certificates (NanoMDM\'s -ca), e.g.');
-    say('  ESPALIER_CA=/path/to/scep-ca.pem npm start');
-    process.exit(2);
-  }
-  return ca;
-}
-
-function listenAddress(): { host: string; port: number } {
-  const i = process.argv.findIndex((a) => a === '-listen' || a === '--listen');
-  const value = i >= 0 ? process.argv[i + 1] : (process.env.ESPALIER_LISTEN ?? ':9000');
-  const m = /^(.*):(\d+)$/.exec(value ?? '');
-  if (!m) throw new Error(`-listen (ESPALIER_LISTEN): expected [host]:port, got "${value}"`);
+function hostPort(value: string, name: string): { host: string; port: number } {
+  const m = /^(.*):(\d+)$/.exec(value);
+  if (!m) throw new Error(`${name}: expected [host]:port, got "${value}"`);
   return { host: m[1] || '0.0.0.0', port: Number(m[2]) };
 }
 
-/**
- * The webhook service (NanoMDM's -webhook-url) runs only when a URL is set,
- * from ESPALIER_WEBHOOK_URL or `-webhook-url <url>` on this command line
- * (passed on to it as the variable; -webhook-hmac-key and the other
- * ESPALIER_WEBHOOK_* variables reach it through the environment).
- */
-function webhookUrl(): string | undefined {
-  const i = process.argv.findIndex((a) => a === '-webhook-url' || a === '--webhook-url');
-  return (i >= 0 ? process.argv[i + 1] : undefined) || process.env.ESPALIER_WEBHOOK_URL || undefined;
-}
-
-type Running = Map<ServiceName | 'webhook', { child: ChildProcess; port: number }>;
-
-function startServices(env: Record<string, string>, own: Partial<Record<ServiceName | 'webhook', Record<string, string>>>): Running {
-  const running: Running = new Map();
-  const names: (ServiceName | 'webhook')[] = own.webhook ? [...SERVICES, 'webhook'] : [...SERVICES];
-  names.forEach((service, i) => {
-    const port = 9001 + i;
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, `apps/${service}/src/main.ts`)], {
-      cwd: root,
-      env: { ...process.env, ...env, ...own[service], ESPALIER_LISTEN: `127.0.0.1:${port}` },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
-    child.once('exit', (code, signal) => {
-      if (!stopping) {
-        say(`${service} exited (${signal ?? code}); stopping`);
-        void stop(1);
-      }
-    });
-    running.set(service, { child, port });
-  });
-  return running;
-}
-
-let stopping = false;
-let services: Running = new Map();
-let front: http.Server | null = null;
-
-async function stop(code: number): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  front?.close();
-  say('stopping services (each finishes its batch in flight)…');
-  await Promise.all(
-    [...services.values()].map(
-      ({ child }) =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve();
-          child.once('exit', () => resolve());
-          child.kill('SIGTERM');
-        }),
-    ),
-  );
-  if (!process.env.KAFKA_BROKERS || !process.env.DATABASE_URL) say('Kafka and PostgreSQL keep running for the next start; `npm run infra:down` stops them.');
-  process.exit(code);
-}
-
-function proxy(req: http.IncomingMessage, res: http.ServerResponse): void {
-  const service = routeRequest(req.method ?? 'GET', req.url ?? '/', req.headers['content-type']);
-  const target = service ? services.get(service) : undefined;
-  if (!target) {
-    res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('404 page not found\n');
-    return;
+async function main(): Promise<number> {
+  const loaded = oneProcessEnvironment(process.argv.slice(2), process.env);
+  if (!loaded.ok) {
+    say(`invalid command line:\n${loaded.errors.map((e) => `  - ${e}`).join('\n')}`);
+    return 2;
   }
-  const upstream = http.request(
-    { host: '127.0.0.1', port: target.port, method: req.method, path: req.url, headers: { ...req.headers, 'x-forwarded-for': req.socket.remoteAddress ?? '' } },
-    (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      up.pipe(res);
-    },
-  );
-  upstream.on('error', () => {
-    if (!res.headersSent) res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' });
-    res.end(`${service} is not reachable\n`);
+  if (loaded.version) {
+    process.stdout.write(`espalier ${VERSION}\n`);
+    return 0;
+  }
+  if (loaded.help) {
+    process.stdout.write('Usage: npm start -- [NanoMDM flags]   (every flag of `node --import tsx apps/<service>/src/main.ts -help` is accepted; see the README\'s configuration table)\n');
+    return 0;
+  }
+  const env = loaded.env;
+  // Like NanoMDM's -ca: the devices' identity certificates must chain to it, so there is no default.
+  if (!env.ESPALIER_CA) {
+    say('ESPALIER_CA is not set: point it at the PEM of the CA that issues your devices\' identity certificates (NanoMDM\'s -ca), e.g.');
+    say('  ESPALIER_CA=/path/to/scep-ca.pem npm start');
+    return 2;
+  }
+  const dataDir = path.resolve(env.ESPALIER_DATA_DIR ?? path.join(root, 'data'));
+  const started = Date.now();
+  let running: OneProcess;
+  try {
+    running = await startOneProcess({
+      env: { ...env, ESPALIER_SECRET_KEY: secretKey(env, dataDir) },
+      dataDir,
+      listen: hostPort(env.ESPALIER_LISTEN ?? ':9000', '-listen (ESPALIER_LISTEN)'),
+      ops: env.ESPALIER_OPS_LISTEN === '' ? null : hostPort(env.ESPALIER_OPS_LISTEN ?? '127.0.0.1:9100', 'ESPALIER_OPS_LISTEN'),
+      say,
+    });
+  } catch (error) {
+    say(`start-up failed: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+  say(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s: listening on :${running.port} (data in ${dataDir})`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
   });
-  req.pipe(upstream);
+  say('stopping (each service finishes its batch in flight)…');
+  const timeout = setTimeout(() => {
+    say('shutdown timed out, exiting');
+    process.exit(1);
+  }, 30_000).unref();
+  await running.stop();
+  clearTimeout(timeout);
+  return 0;
 }
 
-function main(): void {
-  const listen = listenAddress();
-  const ca = deviceCa();
-  const webhook = webhookUrl();
-  services = startServices(
-    { ...infraEnv(), ESPALIER_SECRET_KEY: secretKey() },
-    { checkin: { ESPALIER_CA: ca }, commands: { ESPALIER_CA: ca }, ...(webhook && { webhook: { ESPALIER_WEBHOOK_URL: webhook } }) },
-  );
-  front = http.createServer(proxy);
-  const names = [...services.keys()];
-  front.listen(listen.port, listen.host, () => say(`listening on ${listen.host}:${listen.port}; services on 127.0.0.1:9001–${9000 + names.length} (${names.join(', ')})`));
-  process.on('SIGINT', () => void stop(0));
-  process.on('SIGTERM', () => void stop(0));
-}
-
-main();
+void main().then((code) => process.exit(code));

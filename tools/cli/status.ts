@@ -40,6 +40,10 @@ export async function runStatus(argv: string[], deps: Partial<StatusDeps> = {}):
     return 2;
   }
   const { kafkaBrokers, databaseUrl } = loaded.config;
+  if (!kafkaBrokers) {
+    await print(err, 'status: -kafka-brokers (KAFKA_BROKERS) is required: status reads Kafka consumer groups, and does not yet read the log kept in PostgreSQL (lag is on each service\'s /metrics)\n');
+    return 2;
+  }
   // Two tries, not eight: an operator asking for status wants to hear at once that a server is down.
   const kafka = new KafkaConsumerGroups({ brokers: kafkaBrokers, clientId: 'espalier-status', logger: quiet, retries: 1 });
   const pool = createPool({ connectionString: databaseUrl, applicationName: 'espalier-status', max: 2 });

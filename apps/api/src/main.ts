@@ -1,11 +1,4 @@
-import { ApiModule } from '@espalier/api/feature';
-import { bootstrapService, VERSION } from '@espalier/shared/feature-runtime';
-import { apiSchema } from './api.schema';
+import { bootstrapService } from '@espalier/shared/feature-runtime';
+import { apiService } from './api.service';
 
-void bootstrapService({
-  service: 'api',
-  schema: apiSchema,
-  // Enqueued commands are stored byte-for-byte: no body parser may run first.
-  bodyParser: false,
-  imports: (config) => [ApiModule.forRoot(config, { version: VERSION })],
-});
+void bootstrapService(apiService);

@@ -1,5 +1,4 @@
-import { PushModule } from '@espalier/push/feature';
 import { bootstrapService } from '@espalier/shared/feature-runtime';
-import { pushSchema } from './push.schema';
+import { pushService } from './push.service';
 
-void bootstrapService({ service: 'push', schema: pushSchema, imports: (config) => [PushModule.forRoot(config)] });
+void bootstrapService(pushService);

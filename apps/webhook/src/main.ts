@@ -1,5 +1,4 @@
 import { bootstrapService } from '@espalier/shared/feature-runtime';
-import { WebhookModule } from '@espalier/webhook/feature';
-import { webhookSchema } from './webhook.schema';
+import { webhookService } from './webhook.service';
 
-void bootstrapService({ service: 'webhook', schema: webhookSchema, imports: (config) => [WebhookModule.forRoot(config)] });
+void bootstrapService(webhookService);

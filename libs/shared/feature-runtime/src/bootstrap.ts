@@ -1,9 +1,10 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import type { DynamicModule, ModuleMetadata } from '@nestjs/common';
+import type { DynamicModule, INestApplication, ModuleMetadata } from '@nestjs/common';
+import type { EventLog } from '@espalier/contracts/event-log';
 import type { ServiceSchema } from '@espalier/shared/data-access-postgres';
 import { loadConfig, type Config, type ServiceName } from '@espalier/shared/util-config';
-import { createLogger } from '@espalier/shared/util-logging';
+import { createLogger, type Logger } from '@espalier/shared/util-logging';
 import { NestPinoLogger } from './nest-logger';
 import { RuntimeModule } from './runtime.module';
 
@@ -22,6 +23,52 @@ export interface ServiceDefinition<S extends ServiceName> {
   readonly bodyParser?: boolean;
 }
 
+export interface ServiceApp<S extends ServiceName> {
+  readonly app: INestApplication;
+  readonly config: Config<S>;
+  readonly logger: Logger;
+}
+
+/** Configuration that does not load: every problem, for the operator. */
+export class InvalidConfigError extends Error {
+  constructor(
+    readonly service: string,
+    readonly problems: readonly string[],
+  ) {
+    super(`espalier ${service}: invalid configuration:\n${problems.map((e) => `  - ${e}`).join('\n')}`);
+  }
+}
+
+/**
+ * Builds one service's application from its configuration without listening:
+ * a process of its own listens on it (bootstrapService), the one-process mode
+ * serves several behind one port.
+ */
+export async function createServiceApp<S extends ServiceName>(
+  definition: ServiceDefinition<S>,
+  input: { readonly argv: readonly string[]; readonly env: NodeJS.ProcessEnv; readonly sharedLog?: EventLog; readonly logger?: Logger },
+): Promise<ServiceApp<S>> {
+  const loaded = loadConfig({ argv: [...input.argv], env: input.env, service: definition.service });
+  if (loaded.ok !== true) throw new InvalidConfigError(definition.service, loaded.ok === false ? loaded.errors : [`unexpected ${loaded.ok} request`]);
+  const config = loaded.config as Config<S> & Config<'push'>;
+  const logger = input.logger ?? createLogger({ service: definition.service, level: config.debug ? 'debug' : config.logLevel });
+  const root: DynamicModule = {
+    module: class EspalierServiceModule {},
+    imports: [
+      RuntimeModule.forService({
+        service: definition.service,
+        config,
+        logger,
+        schema: typeof definition.schema === 'function' ? definition.schema(loaded.config) : definition.schema,
+        sharedLog: input.sharedLog,
+      }),
+      ...(definition.imports?.(loaded.config) ?? []),
+    ],
+  };
+  const app = await NestFactory.create(root, { logger: new NestPinoLogger(logger), abortOnError: false, bodyParser: definition.bodyParser ?? true });
+  return { app, config: loaded.config, logger };
+}
+
 /**
  * The one way a service process starts: configuration from flags and
  * ESPALIER_* variables (invalid → exit 2 with every problem listed), JSON
@@ -29,29 +76,18 @@ export interface ServiceDefinition<S extends ServiceName> {
  * -shutdown-timeout.
  */
 export async function bootstrapService<S extends ServiceName>(definition: ServiceDefinition<S>): Promise<void> {
-  const loaded = loadConfig({ argv: process.argv.slice(2), env: process.env, service: definition.service });
+  const argv = process.argv.slice(2);
+  const loaded = loadConfig({ argv, env: process.env, service: definition.service });
   if (loaded.ok === 'help') return void process.stdout.write(loaded.text + '\n');
   if (loaded.ok === 'version') return void process.stdout.write(`espalier ${definition.service} ${VERSION}\n`);
   if (loaded.ok === false) {
-    process.stderr.write(`espalier ${definition.service}: invalid configuration:\n${loaded.errors.map((e) => `  - ${e}`).join('\n')}\n`);
+    process.stderr.write(new InvalidConfigError(definition.service, loaded.errors).message + '\n');
     process.exit(2);
   }
   const config = loaded.config as Config<S> & Config<'push'>;
   const logger = createLogger({ service: definition.service, level: config.debug ? 'debug' : config.logLevel });
   try {
-    const root: DynamicModule = {
-      module: class EspalierServiceModule {},
-      imports: [
-        RuntimeModule.forService({
-          service: definition.service,
-          config,
-          logger,
-          schema: typeof definition.schema === 'function' ? definition.schema(loaded.config) : definition.schema,
-        }),
-        ...(definition.imports?.(loaded.config) ?? []),
-      ],
-    };
-    const app = await NestFactory.create(root, { logger: new NestPinoLogger(logger), abortOnError: false, bodyParser: definition.bodyParser ?? true });
+    const { app } = await createServiceApp(definition, { argv, env: process.env, logger });
     app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
     for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       process.once(signal, () => {

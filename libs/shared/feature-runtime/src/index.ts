@@ -1,4 +1,5 @@
-export { bootstrapService, VERSION, type ServiceDefinition } from './bootstrap';
+export { bootstrapService, createServiceApp, InvalidConfigError, VERSION, type ServiceApp, type ServiceDefinition } from './bootstrap';
+export { espalierTopics } from './event-log.provider';
 export { RuntimeModule, type RuntimeModuleOptions } from './runtime.module';
 export { ProjectionHost } from './projection-host.service';
 export { ConsumerGroupRegistry, type RunningGroup } from './metrics/consumer-groups.registry';

@@ -1,6 +1,7 @@
 import { Module, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { CheckpointBarrier, createPool, type ServiceSchema } from '@espalier/shared/data-access-postgres';
+import type { EventLog } from '@espalier/contracts/event-log';
 import type { Logger } from '@espalier/shared/util-logging';
 import { eventLogProvider } from './event-log.provider';
 import { HealthController } from './health.controller';
@@ -17,6 +18,8 @@ export interface RuntimeModuleOptions {
   readonly config: RuntimeConfig;
   readonly logger: Logger;
   readonly schema: ServiceSchema;
+  /** A log the host shares between services in one process; absent, the service connects its own. */
+  readonly sharedLog?: EventLog;
 }
 
 /** What every service shares: config, logger, PostgreSQL, the event log, projections, health, metrics. */
@@ -45,7 +48,7 @@ export class RuntimeModule implements NestModule {
         { provide: CHECKPOINT_BARRIER, inject: [PG_POOL], useFactory: (pool: Pool) => new CheckpointBarrier(pool) },
         { provide: STORAGE_READY, useFactory: storageReady },
         ConsumerGroupRegistry,
-        eventLogProvider,
+        eventLogProvider(options.sharedLog),
         ProjectionHost,
         ConsumerLagCollector,
         HttpDurations,

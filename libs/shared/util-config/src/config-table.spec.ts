@@ -16,7 +16,7 @@ describe('config table', () => {
     const lines = table.trimEnd().split('\n');
     assert.equal(lines[0], '| Flag | Environment | Default | Services | Status | Description |');
     assert.ok(lines.includes('| `-ua-zl-dc` | `ESPALIER_UA_ZL_DC` | `false` | checkin | active | Answer the first UserAuthenticate with a zero-length DigestChallenge instead of 410. |'));
-    assert.ok(lines.some((l) => l.startsWith('| `-kafka-brokers` | `KAFKA_BROKERS` | required | all | active |')));
+    assert.ok(lines.some((l) => l.startsWith('| `-database-url` | `DATABASE_URL` | required | all | active |')));
     assert.ok(lines.some((l) => l.startsWith('| `-secret-key` | `ESPALIER_SECRET_KEY` |  | all | active |')));
     assert.ok(lines.some((l) => l.includes('&lt;topic>.dlq')));
   });

@@ -5,8 +5,8 @@ export const espalierSettings = [
   // Conventional name (no ESPALIER_ prefix) so the usual tooling and compose files just work.
   {
     key: 'kafkaBrokers', flag: '-kafka-brokers', env: 'KAFKA_BROKERS', kind: 'list', items: 'hostport',
-    default: undefined, required: true,
-    description: 'Kafka bootstrap brokers, comma-separated host:port.',
+    default: undefined,
+    description: 'Kafka bootstrap brokers, comma-separated host:port. Unset: the event log is kept in PostgreSQL (DATABASE_URL), as `npm start` does.',
     services: ['all'], status: 'active',
   },
   // Conventional name, like KAFKA_BROKERS. Not `secret`, but its password is never echoed.

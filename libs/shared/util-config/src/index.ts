@@ -7,3 +7,4 @@ export type { LoadConfigInput, LoadConfigResult } from './load-config.types';
 export { decodeSecretKey } from './secret-key';
 export { conventionalEnvName, settingsCatalog, type CatalogSetting, type SettingsCatalog } from './settings.catalog';
 export { SERVICE_NAMES, type HostPort, type ServiceName, type SettingKind, type SettingSpec, type SettingStatus } from './setting.types';
+export { oneProcessEnvironment, type OneProcessEnvironment } from './one-process-environment';

@@ -100,12 +100,12 @@ describe('loadConfig', () => {
     assert.deepEqual(errors(['-storage', 'pgsql']), ['unknown flag: -storage', 'unexpected argument "pgsql": settings are flags (-name value)']);
   });
 
-  it('requires the brokers and the database', () => {
+  it('requires the database; without brokers the log is kept in it', () => {
     const result = loadConfig({ argv: [], env: {}, service: 'push' });
-    assert.deepEqual(result, {
-      ok: false,
-      errors: ['KAFKA_BROKERS (-kafka-brokers) is required', 'DATABASE_URL (-database-url) is required'],
-    });
+    assert.deepEqual(result, { ok: false, errors: ['DATABASE_URL (-database-url) is required'] });
+    const pgOnly = loadConfig({ argv: [], env: { DATABASE_URL: required.DATABASE_URL }, service: 'push' });
+    assert.ok(pgOnly.ok === true);
+    assert.equal(pgOnly.config.kafkaBrokers, undefined);
   });
 
   it('points NanoMDM-style names of the two conventional variables to the right ones', () => {
@@ -183,7 +183,7 @@ describe('loadConfig', () => {
   it('types the config by service (compile-time check)', () => {
     const c: Config<'push'> = config([], {}, 'push');
     const ms: number = c.catchUpTimeout;
-    const brokers: string[] = c.kafkaBrokers;
+    const brokers: string[] | undefined = c.kafkaBrokers;
     const level: 'trace' | 'debug' | 'info' | 'warn' | 'error' = c.logLevel;
     const port: number = c.listen.port;
     const key: string | undefined = c.secretKey;

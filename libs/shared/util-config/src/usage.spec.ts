@@ -15,7 +15,7 @@ describe('help text', () => {
     assert.match(text, /  -listen hostport\n    \tHTTP listen address\. .* \[ESPALIER_LISTEN\] \(default ":9000"\)\n/);
     assert.match(text, /  -ua-zl-dc\n    \t.*\[ESPALIER_UA_ZL_DC\] \(default "false"\)\n/);
     assert.match(text, /  -disable-mdm\n    \t.*\[ESPALIER_DISABLE_MDM\] \(default "false"\) \(not implemented yet: planned in issue #8\)\n/);
-    assert.match(text, /  -kafka-brokers list\n    \t.*\[KAFKA_BROKERS\] \(required\)\n/);
+    assert.match(text, /  -database-url url\n    \t.*\[DATABASE_URL\] \(required\)\n/);
     assert.match(text, /  -version\n    \tPrint the version and exit\. \(default "false"\)\n/);
     for (const flag of ['-ca', '-dm', '-secret-key', '-catch-up-timeout', '-log-level', '-h, -help']) {
       assert.ok(text.includes(`  ${flag}`), flag);

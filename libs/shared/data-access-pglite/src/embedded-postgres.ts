@@ -1,0 +1,125 @@
+import { mkdir } from 'node:fs/promises';
+import { createServer, type Server, type Socket } from 'node:net';
+import { PGlite } from '@electric-sql/pglite';
+import { ClientConnection } from './client-connection';
+import { silentLogger, type EmbeddedPostgresLogger } from './logger';
+import { SessionScheduler } from './session-scheduler';
+
+export interface EmbeddedPostgresOptions {
+  /** Host directory holding PGDATA; created (recursively) when missing. */
+  dataDir: string;
+  logger?: EmbeddedPostgresLogger;
+  /** Listen address; default 127.0.0.1 (the server has no authentication). */
+  host?: string;
+  /** Listen port; default 0 picks a free ephemeral port (see `connectionString`). */
+  port?: number;
+}
+
+/**
+ * An in-process PostgreSQL (PGlite, the WebAssembly build) served over TCP so
+ * that unmodified `pg` clients and pools can use it.
+ *
+ * One backend session, many connections. PGlite runs a single single-user
+ * backend, so every client connection shares it. The server keeps each
+ * connection's view correct by running protocol *units* (everything up to a Sync,
+ * a simple Query, a Flush, or the end of a COPY) atomically, and by giving the
+ * session exclusively to a connection while it is inside a transaction: other
+ * connections queue until it commits or rolls back. A connection that disappears
+ * mid-transaction is rolled back. Consequences callers must accept:
+ * - Session-level state is shared by all connections: SET (outside a
+ *   transaction), session advisory locks, prepared statement names, temp tables,
+ *   LISTEN. Callers in this project already cope with a one-session server (see
+ *   `localOwners` in data-access-pglog's pg-consumer). Startup parameters such as
+ *   `statement_timeout`, `application_name` or `options=-c ...` are accepted and
+ *   ignored for the same reason.
+ * - There is no concurrency: a long transaction blocks every other connection,
+ *   and two connections that each wait inside a transaction for the other deadlock
+ *   (PostgreSQL row locks can never conflict here, the queue serialises instead).
+ * - COPY FROM STDIN is refused with SQLSTATE 0A000 (PGlite cannot read COPY data
+ *   from a client); cancel requests are ignored; there is no SSL and no password.
+ *
+ * Durability (verified for PGlite 0.5.16 with its Node filesystem): PGlite starts
+ * postgres with `-F` (fsync off) and its NODEFS mount has no fsync operation, while
+ * `syncToFs` (which `execProtocolRaw` calls after every unit by default, and which
+ * is left on here) is a no-op for that filesystem. What does hold is that postgres
+ * writes through to the host files with synchronous `write` calls during the
+ * statement: the WAL of a COMMIT is in the host's page cache when the client gets
+ * its answer. A committed transaction therefore survives the Node process being
+ * killed (tested with SIGKILL), but NOT an operating-system crash or power loss —
+ * no PGlite option makes a commit fsync'd before it returns.
+ */
+export class EmbeddedPostgres {
+  private readonly connections = new Set<ClientConnection>();
+  private nextConnectionId = 1;
+  private closing: Promise<void> | undefined;
+
+  private constructor(
+    private readonly db: PGlite,
+    private readonly server: Server,
+    private readonly scheduler: SessionScheduler,
+    private readonly logger: EmbeddedPostgresLogger,
+    /** e.g. postgres://postgres@127.0.0.1:PORT/postgres; PGlite accepts any user/database name. */
+    readonly connectionString: string,
+  ) {
+    server.on('connection', (socket) => this.accept(socket));
+  }
+
+  static async open(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
+    const logger = options.logger ?? silentLogger;
+    const host = options.host ?? '127.0.0.1';
+    await mkdir(options.dataDir, { recursive: true });
+    const started = Date.now();
+    const db = await PGlite.create(options.dataDir);
+    const server = createServer();
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(options.port ?? 0, host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+    } catch (error) {
+      await db.close();
+      throw error;
+    }
+    server.on('error', (error) => logger.error({ err: error }, 'embedded postgres listener error'));
+    const address = server.address();
+    if (address === null || typeof address === 'string') throw new Error('embedded postgres: unexpected listen address');
+    const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    const connectionString = `postgres://postgres@${urlHost}:${address.port}/postgres?sslmode=disable`;
+    logger.info({ dataDir: options.dataDir, port: address.port, ms: Date.now() - started }, 'embedded postgres ready');
+    return new EmbeddedPostgres(db, server, new SessionScheduler(db), logger, connectionString);
+  }
+
+  /**
+   * Stops listening, drops every client (rolling back a transaction left open)
+   * and shuts PGlite down cleanly so the data directory opens again without
+   * recovery. Idempotent.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    const stopped = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const released = [...this.connections].map((c) => {
+      c.end();
+      return c.released;
+    });
+    await Promise.all([stopped, ...released]);
+    await this.db.close();
+    this.logger.info({}, 'embedded postgres closed');
+  }
+
+  private accept(socket: Socket): void {
+    if (this.closing) {
+      socket.destroy();
+      return;
+    }
+    const connection = new ClientConnection(this.nextConnectionId++, socket, this.scheduler, this.logger);
+    this.connections.add(connection);
+    void connection.released.then(() => this.connections.delete(connection));
+  }
+}
