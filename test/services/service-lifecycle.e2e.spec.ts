@@ -58,10 +58,25 @@ describe('the four services as processes', () => {
     assert.match(svc.output(), /ESPALIER_LISTEN/);
   });
 
-  it('refuses to start without a broker address', async () => {
-    const svc = await startService('commands', { KAFKA_BROKERS: '', DATABASE_URL: infra.databaseUrl });
-    assert.equal((await svc.exited).code, 2);
-    assert.match(svc.output(), /KAFKA_BROKERS/);
+  it('without a broker address keeps the event log in PostgreSQL; without a database refuses to start', async () => {
+    const svc = await startService('push', { KAFKA_BROKERS: '', DATABASE_URL: infra.databaseUrl, ...own.push });
+    try {
+      await waitForStatus(svc, '/readyz', 200);
+      const pool = new Pool({ connectionString: infra.databaseUrl });
+      try {
+        const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM eventlog.topics WHERE topic LIKE 'mdm.%'`);
+        assert.ok(rows[0].n > 0, 'the log\'s topics were provisioned in the database');
+      } finally {
+        await pool.end();
+      }
+    } finally {
+      svc.child.kill('SIGTERM');
+    }
+    await svc.exited;
+    assert.match(svc.output(), /"msg":"shut down cleanly"/);
+    const noDb = await startService('push', { KAFKA_BROKERS: '', DATABASE_URL: '', ...own.push });
+    assert.equal((await noDb.exited).code, 2);
+    assert.match(noDb.output(), /DATABASE_URL \(-database-url\) is required/);
   });
 
   it('refuses to start checkin without -ca or without -secret-key, saying which', async () => {

@@ -10,7 +10,7 @@ import { checkinService } from '../../apps/checkin/src/checkin.service';
 import { commandsService } from '../../apps/commands/src/commands.service';
 import { pushService } from '../../apps/push/src/push.service';
 import { webhookService } from '../../apps/webhook/src/webhook.service';
-import { openDatabase, type Database } from './database';
+import { openDatabase } from './database';
 import { frontDoor, opsDoor } from './front-door';
 
 export interface OneProcessOptions {
@@ -54,7 +54,11 @@ export async function startOneProcess(options: OneProcessOptions): Promise<OnePr
   };
   try {
     say(`database: ${db.description}`);
-    const serviceEnv = { ...env, DATABASE_URL: db.url };
+    const serviceEnv: NodeJS.ProcessEnv = { ...env, DATABASE_URL: db.url };
+    // One partition per topic for the log kept in the database, unless set: partitions are
+    // how Kafka spreads a group over processes, and here one process consumes everything,
+    // so more would only multiply fetches, checkpoints and transactions on the one session.
+    if (!env.KAFKA_BROKERS && !env.ESPALIER_KAFKA_PARTITIONS) serviceEnv.ESPALIER_KAFKA_PARTITIONS = '1';
     if (!env.KAFKA_BROKERS) {
       log = new PgEventLog({ connectionString: db.url, applicationName: 'espalier-log', logger: logger.child({ component: 'pglog' }), poolSize: 4 });
       await log.connect();

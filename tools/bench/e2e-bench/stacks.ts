@@ -48,7 +48,8 @@ export async function startDistributed(env: Record<string, string>, infra: { bro
 /**
  * `npm start` as a user runs it: one process, embedded PostgreSQL and the
  * log in its tables, in a fresh data directory. The log partitions keys as
- * the Kafka adapter does (ESPALIER_KAFKA_PARTITIONS, default 6).
+ * the Kafka adapter does, over the partitions the one process provisions
+ * (ESPALIER_KAFKA_PARTITIONS, default 1 there).
  */
 export async function startEmbedded(env: Record<string, string>): Promise<BenchStack> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'espalier-bench-data-'));
@@ -65,7 +66,7 @@ export async function startEmbedded(env: Record<string, string>): Promise<BenchS
     throw error;
   }
   const port = Number(new URL(run.base).port);
-  const partitions = Number(env.ESPALIER_KAFKA_PARTITIONS ?? 6);
+  const partitions = Number(process.env.ESPALIER_KAFKA_PARTITIONS ?? 1);
   return {
     label: 'embedded (one process, PGlite, log in PostgreSQL tables)',
     ports: { checkin: port, commands: port, api: port },

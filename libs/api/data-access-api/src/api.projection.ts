@@ -1,5 +1,5 @@
 import { TOPICS, type EspalierEvent } from '@espalier/contracts/events';
-import type { EventHandler, EventHandlers, Projection, Tx } from '@espalier/shared/data-access-postgres';
+import { prepared, type EventHandler, type EventHandlers, type Projection, type Tx } from '@espalier/shared/data-access-postgres';
 import { apiMigrations, apiTables } from './api.migrations';
 import { RegistryTraffic } from './registry-traffic.writer';
 
@@ -13,18 +13,18 @@ async function seen(tx: Tx, s: string, e: Certified, at = e.occurredAt): Promise
   if (e.enrollmentId === null) return;
   const hash = e.data.certificate?.hash ?? null;
   await tx.query(
-    `INSERT INTO ${s}.seen AS x (enrollment_id, last_seen_at, cert_hash, cert_at) VALUES ($1, $2, $3, CASE WHEN $3::text IS NULL THEN NULL ELSE $2::timestamptz END)
+    prepared(`INSERT INTO ${s}.seen AS x (enrollment_id, last_seen_at, cert_hash, cert_at) VALUES ($1, $2, $3, CASE WHEN $3::text IS NULL THEN NULL ELSE $2::timestamptz END)
      ON CONFLICT (enrollment_id) DO UPDATE SET last_seen_at = GREATEST(x.last_seen_at, excluded.last_seen_at),
        cert_hash = CASE WHEN excluded.cert_at IS NOT NULL AND (x.cert_at IS NULL OR excluded.cert_at >= x.cert_at) THEN excluded.cert_hash ELSE x.cert_hash END,
-       cert_at = CASE WHEN excluded.cert_at IS NOT NULL AND (x.cert_at IS NULL OR excluded.cert_at >= x.cert_at) THEN excluded.cert_at ELSE x.cert_at END`,
+       cert_at = CASE WHEN excluded.cert_at IS NOT NULL AND (x.cert_at IS NULL OR excluded.cert_at >= x.cert_at) THEN excluded.cert_at ELSE x.cert_at END`),
     [e.enrollmentId, at, hash],
   );
 }
 
 const disable = (tx: Tx, s: string, enrollmentId: string, at: string) =>
   tx.query(
-    `INSERT INTO ${s}.disabled AS d (enrollment_id, disabled_at) VALUES ($1, $2)
-     ON CONFLICT (enrollment_id) DO UPDATE SET disabled_at = GREATEST(d.disabled_at, excluded.disabled_at)`,
+    prepared(`INSERT INTO ${s}.disabled AS d (enrollment_id, disabled_at) VALUES ($1, $2)
+     ON CONFLICT (enrollment_id) DO UPDATE SET disabled_at = GREATEST(d.disabled_at, excluded.disabled_at)`),
     [enrollmentId, at],
   );
 
@@ -32,14 +32,14 @@ const disable = (tx: Tx, s: string, enrollmentId: string, at: string) =>
 const tokenUpdated: Apply<'TokenUpdated'> = async (tx, s, e) => {
   await seen(tx, s, e);
   await tx.query(
-    `INSERT INTO ${s}.enrollments AS x (id, device_id, type, parent_id, user_short_name, topic, token_update_tally, enrolled_at, token_updated_at)
+    prepared(`INSERT INTO ${s}.enrollments AS x (id, device_id, type, parent_id, user_short_name, topic, token_update_tally, enrolled_at, token_updated_at)
      VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7)
      ON CONFLICT (id) DO UPDATE SET token_update_tally = x.token_update_tally + 1,
        enrolled_at = LEAST(x.enrolled_at, excluded.enrolled_at),
        type = CASE WHEN excluded.token_updated_at >= x.token_updated_at THEN excluded.type ELSE x.type END,
        user_short_name = CASE WHEN excluded.token_updated_at >= x.token_updated_at THEN excluded.user_short_name ELSE x.user_short_name END,
        topic = CASE WHEN excluded.token_updated_at >= x.token_updated_at THEN excluded.topic ELSE x.topic END,
-       token_updated_at = GREATEST(x.token_updated_at, excluded.token_updated_at)`,
+       token_updated_at = GREATEST(x.token_updated_at, excluded.token_updated_at)`),
     [e.enrollmentId, e.deviceId, e.data.enrollmentType, e.data.parentId, e.data.userShortName ?? null, e.data.pushTopic, e.occurredAt],
   );
 };
@@ -49,8 +49,8 @@ const authenticated: Apply<'EnrollmentAuthenticated'> = async (tx, s, e) => {
   await seen(tx, s, e);
   await disable(tx, s, e.enrollmentId, e.occurredAt);
   await tx.query(
-    `INSERT INTO ${s}.device_authenticated AS d (device_id, authenticated_at) VALUES ($1, $2)
-     ON CONFLICT (device_id) DO UPDATE SET authenticated_at = GREATEST(d.authenticated_at, excluded.authenticated_at)`,
+    prepared(`INSERT INTO ${s}.device_authenticated AS d (device_id, authenticated_at) VALUES ($1, $2)
+     ON CONFLICT (device_id) DO UPDATE SET authenticated_at = GREATEST(d.authenticated_at, excluded.authenticated_at)`),
     [e.deviceId, e.occurredAt],
   );
 };
@@ -65,7 +65,7 @@ const seenMarker: Apply<'EnrollmentSeen'> = (tx, s, e) => seen(tx, s, { ...e, da
 
 /** The first submission of a UUID owns it; later ones are duplicates the commands service refuses. */
 const submitted: Apply<'CommandSubmitted'> = (tx, s, e) =>
-  tx.query(`INSERT INTO ${s}.command_uuids (command_uuid, submission_id, request_type) VALUES ($1, $2, $3) ON CONFLICT (command_uuid) DO NOTHING`, [
+  tx.query(prepared(`INSERT INTO ${s}.command_uuids (command_uuid, submission_id, request_type) VALUES ($1, $2, $3) ON CONFLICT (command_uuid) DO NOTHING`), [
     e.data.commandUuid, e.eventId, e.data.requestType,
   ]);
 
@@ -73,21 +73,21 @@ const submitted: Apply<'CommandSubmitted'> = (tx, s, e) =>
 const rejected: Apply<'CommandRejected'> = (tx, s, e) =>
   e.data.reason === 'duplicate-command-uuid' || e.causationId === null
     ? Promise.resolve()
-    : tx.query(`DELETE FROM ${s}.command_uuids WHERE command_uuid = $1 AND submission_id = $2`, [e.data.commandUuid, e.causationId]);
+    : tx.query(prepared(`DELETE FROM ${s}.command_uuids WHERE command_uuid = $1 AND submission_id = $2`), [e.data.commandUuid, e.causationId]);
 
 const cleared: Apply<'QueueCleared'> = (tx, s, e) =>
   tx.query(
-    `INSERT INTO ${s}.queue_cleared AS c (enrollment_id, cleared_at) SELECT id, $2 FROM unnest($1::text[]) AS id
-     ON CONFLICT (enrollment_id) DO UPDATE SET cleared_at = GREATEST(c.cleared_at, excluded.cleared_at)`,
+    prepared(`INSERT INTO ${s}.queue_cleared AS c (enrollment_id, cleared_at) SELECT id, $2 FROM unnest($1::text[]) AS id
+     ON CONFLICT (enrollment_id) DO UPDATE SET cleared_at = GREATEST(c.cleared_at, excluded.cleared_at)`),
     [e.data.enrollmentIds, e.occurredAt],
   );
 
 const certUploaded: Apply<'PushCertUploaded'> = (tx, s, e) =>
   tx.query(
-    `INSERT INTO ${s}.push_certs AS c (topic, not_after, uploaded_at, certificate_pem, private_key) VALUES ($1, $2, $3, $4, $5)
+    prepared(`INSERT INTO ${s}.push_certs AS c (topic, not_after, uploaded_at, certificate_pem, private_key) VALUES ($1, $2, $3, $4, $5)
      ON CONFLICT (topic) DO UPDATE SET not_after = excluded.not_after, uploaded_at = excluded.uploaded_at,
        certificate_pem = excluded.certificate_pem, private_key = excluded.private_key
-     WHERE excluded.uploaded_at >= c.uploaded_at`,
+     WHERE excluded.uploaded_at >= c.uploaded_at`),
     [e.data.topic, e.data.notAfter, e.occurredAt, e.data.certificatePem, JSON.stringify(e.data.privateKey)],
   );
 

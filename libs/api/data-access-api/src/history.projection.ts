@@ -1,6 +1,6 @@
 import { TOPICS } from '@espalier/contracts/events';
 import { historyEntryOf } from './history-entry';
-import type { Migration, Projection } from '@espalier/shared/data-access-postgres';
+import { prepared, type Migration, type Projection } from '@espalier/shared/data-access-postgres';
 
 export const HISTORY_PROJECTION = 'api.history';
 
@@ -62,11 +62,11 @@ export function historyProjection(schema = 'api'): Projection {
       if (rows[0].length === 0) return;
       // One statement per batch; a redelivered batch finds its rows and changes nothing.
       await tx.query(
-        `INSERT INTO ${s}.history (enrollment_id, event_id, occurred_at, type, version, source, correlation_id, causation_id, topic, partition, log_offset, data, withheld)
+        prepared(`INSERT INTO ${s}.history (enrollment_id, event_id, occurred_at, type, version, source, correlation_id, causation_id, topic, partition, log_offset, data, withheld)
          SELECT r.e, r.id, r.at, r.t, r.v, r.src, r.cor, r.cau, r.topic, r.p, r.o, r.d, string_to_array(r.w, ',')
            FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::int[], $6::text[], $7::text[], $8::text[], $9::text[], $10::int[], $11::bigint[], $12::jsonb[], $13::text[])
              AS r(e, id, at, t, v, src, cor, cau, topic, p, o, d, w)
-         ON CONFLICT (enrollment_id, event_id) DO NOTHING`,
+         ON CONFLICT (enrollment_id, event_id) DO NOTHING`),
         rows,
       );
     },

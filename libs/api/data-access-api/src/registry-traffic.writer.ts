@@ -1,5 +1,5 @@
 import type { EventOf } from '@espalier/contracts/events';
-import type { Tx } from '@espalier/shared/data-access-postgres';
+import { prepared, type Tx } from '@espalier/shared/data-access-postgres';
 
 type Queued = EventOf<'CommandQueued'>;
 type Reported = EventOf<'CommandReported'>;
@@ -51,9 +51,9 @@ export class RegistryTraffic {
 
   private writeQueued(events: readonly Queued[]) {
     return this.tx.query(
-      `INSERT INTO ${this.s}.queue (enrollment_id, command_uuid, device_id, request_type, queued_at)
+      prepared(`INSERT INTO ${this.s}.queue (enrollment_id, command_uuid, device_id, request_type, queued_at)
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
-       ON CONFLICT (enrollment_id, command_uuid) DO UPDATE SET queued_at = excluded.queued_at, status = NULL, not_now_count = 0, reported_at = NULL, result = NULL`,
+       ON CONFLICT (enrollment_id, command_uuid) DO UPDATE SET queued_at = excluded.queued_at, status = NULL, not_now_count = 0, reported_at = NULL, result = NULL`),
       [events.map((e) => e.enrollmentId), events.map((e) => e.data.commandUuid), events.map((e) => e.deviceId), events.map((e) => e.data.requestType), events.map((e) => e.occurredAt)],
     );
   }
@@ -67,9 +67,9 @@ export class RegistryTraffic {
     }
     const rows = [...per.values()];
     return this.tx.query(
-      `UPDATE ${this.s}.queue q SET status = v.status, reported_at = v.at, result = v.result, not_now_count = q.not_now_count + v.not_nows
+      prepared(`UPDATE ${this.s}.queue q SET status = v.status, reported_at = v.at, result = v.result, not_now_count = q.not_now_count + v.not_nows
          FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::bytea[], $6::int[]) AS v(e, c, status, at, result, not_nows)
-        WHERE q.enrollment_id = v.e AND q.command_uuid = v.c`,
+        WHERE q.enrollment_id = v.e AND q.command_uuid = v.c`),
       [
         rows.map((r) => r.e.enrollmentId), rows.map((r) => r.e.data.commandUuid), rows.map((r) => r.e.data.status), rows.map((r) => r.e.occurredAt),
         rows.map((r) => Buffer.from(r.e.data.raw, 'base64')), rows.map((r) => r.notNows),
@@ -90,11 +90,11 @@ export class RegistryTraffic {
     const ids = [...latest.keys()];
     const rows = [...latest.values()];
     return this.tx.query(
-      `INSERT INTO ${this.s}.seen AS x (enrollment_id, last_seen_at, cert_hash, cert_at)
+      prepared(`INSERT INTO ${this.s}.seen AS x (enrollment_id, last_seen_at, cert_hash, cert_at)
        SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::timestamptz[])
        ON CONFLICT (enrollment_id) DO UPDATE SET last_seen_at = GREATEST(x.last_seen_at, excluded.last_seen_at),
          cert_hash = CASE WHEN excluded.cert_at IS NOT NULL AND (x.cert_at IS NULL OR excluded.cert_at >= x.cert_at) THEN excluded.cert_hash ELSE x.cert_hash END,
-         cert_at = CASE WHEN excluded.cert_at IS NOT NULL AND (x.cert_at IS NULL OR excluded.cert_at >= x.cert_at) THEN excluded.cert_at ELSE x.cert_at END`,
+         cert_at = CASE WHEN excluded.cert_at IS NOT NULL AND (x.cert_at IS NULL OR excluded.cert_at >= x.cert_at) THEN excluded.cert_at ELSE x.cert_at END`),
       [ids, rows.map((r) => r.at), rows.map((r) => r.hash), rows.map((r) => r.certAt)],
     );
   }

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import type { EncryptedSecret } from '@espalier/contracts/events';
-import { ident } from '@espalier/shared/data-access-postgres';
+import { ident, prepared } from '@espalier/shared/data-access-postgres';
 
 export interface CheckinStateRow {
   readonly deviceKnown: boolean;
@@ -24,11 +24,11 @@ export class CheckinStateReader {
 
   async read(deviceChannelId: string, certHash: string | null): Promise<CheckinStateRow> {
     const { rows } = await this.pool.query<{ device_known: boolean; has_bootstrap: boolean; owners: string[] | null; device_has_any: boolean }>(
-      `SELECT d.id IS NOT NULL AS device_known,
+      prepared(`SELECT d.id IS NOT NULL AS device_known,
               coalesce(d.bootstrap_token IS NOT NULL, false) AS has_bootstrap,
               (SELECT array_agg(device_id) FROM ${this.s}.cert_associations WHERE cert_hash = $2) AS owners,
               EXISTS (SELECT 1 FROM ${this.s}.cert_associations WHERE device_id = $1) AS device_has_any
-         FROM (SELECT 1) AS one LEFT JOIN ${this.s}.devices d ON d.id = $1`,
+         FROM (SELECT 1) AS one LEFT JOIN ${this.s}.devices d ON d.id = $1`),
       [deviceChannelId, certHash ?? ''],
     );
     const r = rows[0];
@@ -41,7 +41,7 @@ export class CheckinStateReader {
   }
 
   async bootstrapToken(deviceChannelId: string): Promise<EncryptedSecret | null> {
-    const { rows } = await this.pool.query<{ bootstrap_token: EncryptedSecret | null }>(`SELECT bootstrap_token FROM ${this.s}.devices WHERE id = $1`, [
+    const { rows } = await this.pool.query<{ bootstrap_token: EncryptedSecret | null }>(prepared(`SELECT bootstrap_token FROM ${this.s}.devices WHERE id = $1`), [
       deviceChannelId,
     ]);
     return rows[0]?.bootstrap_token ?? null;
@@ -50,7 +50,7 @@ export class CheckinStateReader {
   /** The device-channel ID a certificate is associated with, for the auth proxy (§11.4: one ID, like SQL's LIMIT 1). */
   async enrollmentForCertificate(certHash: string): Promise<string | null> {
     const { rows } = await this.pool.query<{ device_id: string }>(
-      `SELECT device_id FROM ${this.s}.cert_associations WHERE cert_hash = $1 ORDER BY associated_at, device_id LIMIT 1`,
+      prepared(`SELECT device_id FROM ${this.s}.cert_associations WHERE cert_hash = $1 ORDER BY associated_at, device_id LIMIT 1`),
       [certHash],
     );
     return rows[0]?.device_id ?? null;

@@ -1,7 +1,7 @@
 import type { EspalierEvent, EventOf } from '@espalier/contracts/events';
 import { TOPICS, type CertificateUse } from '@espalier/contracts/events';
 import { recordCertAssociation } from '@espalier/mdm/data-access-cert-auth';
-import type { Projection, Tx } from '@espalier/shared/data-access-postgres';
+import { prepared, type Projection, type Tx } from '@espalier/shared/data-access-postgres';
 import { enrollmentsMigrations, enrollmentsTables } from './enrollments.migrations';
 
 export const ENROLLMENTS_PROJECTION = 'checkin.enrollments';
@@ -15,22 +15,22 @@ function associate(tx: Tx, s: string, e: EspalierEvent & { deviceId: string; dat
 /** Disable (§6.1, §6.3): the device and its user channels, tally 0; last seen only where it was enabled. */
 function disable(tx: Tx, s: string, deviceId: string, at: string, touchLastSeen: boolean) {
   return tx.query(
-    `UPDATE ${s}.enrollments SET enabled = false, token_update_tally = 0${touchLastSeen ? ', last_seen_at = $2' : ''}
-     WHERE device_id = $1 AND enabled`,
+    prepared(`UPDATE ${s}.enrollments SET enabled = false, token_update_tally = 0${touchLastSeen ? ', last_seen_at = $2' : ''}
+     WHERE device_id = $1 AND enabled`),
     touchLastSeen ? [deviceId, at] : [deviceId],
   );
 }
 
 function touch(tx: Tx, s: string, enrollmentId: string, at: string) {
-  return tx.query(`UPDATE ${s}.enrollments SET last_seen_at = $2 WHERE id = $1`, [enrollmentId, at]);
+  return tx.query(prepared(`UPDATE ${s}.enrollments SET last_seen_at = $2 WHERE id = $1`), [enrollmentId, at]);
 }
 
 const authenticated: Apply<'EnrollmentAuthenticated'> = async (tx, s, e) => {
   await associate(tx, s, e);
   await tx.query(
-    `INSERT INTO ${s}.devices (id, serial_number, authenticate_at) VALUES ($1, $2, $3)
+    prepared(`INSERT INTO ${s}.devices (id, serial_number, authenticate_at) VALUES ($1, $2, $3)
      ON CONFLICT (id) DO UPDATE SET serial_number = excluded.serial_number, authenticate_at = excluded.authenticate_at,
-       bootstrap_token = NULL, bootstrap_token_at = NULL`,
+       bootstrap_token = NULL, bootstrap_token_at = NULL`),
     [e.deviceId, e.data.serialNumber ?? null, e.occurredAt],
   );
   // NanoMDM's Authenticate does not touch last_seen (§6.9), but its Disable does on SQL.
@@ -42,24 +42,24 @@ const tokenUpdated: Apply<'TokenUpdated'> = async (tx, s, e) => {
   const d = e.data;
   if (d.parentId === null) {
     await tx.query(
-      `UPDATE ${s}.devices SET token_update_at = $2${d.unlockToken ? ', unlock_token = $3, unlock_token_at = $2' : ''} WHERE id = $1`,
+      prepared(`UPDATE ${s}.devices SET token_update_at = $2${d.unlockToken ? ', unlock_token = $3, unlock_token_at = $2' : ''} WHERE id = $1`),
       d.unlockToken ? [e.deviceId, e.occurredAt, JSON.stringify(d.unlockToken)] : [e.deviceId, e.occurredAt],
     );
   } else {
     await tx.query(
-      `INSERT INTO ${s}.users (id, device_id, user_short_name, user_long_name, token_update_at) VALUES ($1, $2, $3, $4, $5)
+      prepared(`INSERT INTO ${s}.users (id, device_id, user_short_name, user_long_name, token_update_at) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (id) DO UPDATE SET user_short_name = excluded.user_short_name, user_long_name = excluded.user_long_name,
-         token_update_at = excluded.token_update_at`,
+         token_update_at = excluded.token_update_at`),
       [e.enrollmentId, d.parentId, d.userShortName ?? null, d.userLongName ?? null, e.occurredAt],
     );
   }
   await tx.query(
-    `INSERT INTO ${s}.enrollments (id, device_id, user_id, type, topic, push_magic, token_hex, enabled, token_update_tally, enrolled_at, last_seen_at)
+    prepared(`INSERT INTO ${s}.enrollments (id, device_id, user_id, type, topic, push_magic, token_hex, enabled, token_update_tally, enrolled_at, last_seen_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, true, 1, $8, $8)
      ON CONFLICT (id) DO UPDATE SET type = excluded.type, topic = excluded.topic, push_magic = excluded.push_magic,
        token_hex = excluded.token_hex, enabled = true, last_seen_at = excluded.last_seen_at,
        token_update_tally = ${s}.enrollments.token_update_tally + 1,
-       enrolled_at = CASE WHEN ${s}.enrollments.token_update_tally = 0 THEN excluded.enrolled_at ELSE ${s}.enrollments.enrolled_at END`,
+       enrolled_at = CASE WHEN ${s}.enrollments.token_update_tally = 0 THEN excluded.enrolled_at ELSE ${s}.enrollments.enrolled_at END`),
     [e.enrollmentId, e.deviceId, d.parentId === null ? null : e.enrollmentId, d.enrollmentType, d.pushTopic, d.pushMagic, d.token, e.occurredAt],
   );
 };
@@ -74,8 +74,8 @@ const userAuthenticated: Apply<'UserAuthenticated'> = async (tx, s, e) => {
   if (!e.data.stored) return;
   const column = e.data.digestResponse ? 'user_authenticate_digest_at' : 'user_authenticate_at';
   await tx.query(
-    `INSERT INTO ${s}.users (id, device_id, user_short_name, user_long_name, ${column}) VALUES ($1, $2, $3, $4, $5)
-     ON CONFLICT (id) DO UPDATE SET user_short_name = excluded.user_short_name, user_long_name = excluded.user_long_name, ${column} = excluded.${column}`,
+    prepared(`INSERT INTO ${s}.users (id, device_id, user_short_name, user_long_name, ${column}) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (id) DO UPDATE SET user_short_name = excluded.user_short_name, user_long_name = excluded.user_long_name, ${column} = excluded.${column}`),
     [e.enrollmentId, e.deviceId, e.data.userShortName ?? null, e.data.userLongName ?? null, e.occurredAt],
   );
   await touch(tx, s, e.enrollmentId, e.occurredAt);
@@ -84,7 +84,7 @@ const userAuthenticated: Apply<'UserAuthenticated'> = async (tx, s, e) => {
 const bootstrapTokenSet: Apply<'BootstrapTokenSet'> = async (tx, s, e) => {
   await associate(tx, s, e);
   // Device channel only: NanoMDM updates the devices row with the enrollment ID (§6.5).
-  await tx.query(`UPDATE ${s}.devices SET bootstrap_token = $2, bootstrap_token_at = $3 WHERE id = $1`, [
+  await tx.query(prepared(`UPDATE ${s}.devices SET bootstrap_token = $2, bootstrap_token_at = $3 WHERE id = $1`), [
     e.enrollmentId,
     e.data.token === null ? null : JSON.stringify(e.data.token),
     e.occurredAt,
@@ -112,9 +112,9 @@ const seen: Apply<'EnrollmentSeen'> = (tx, s, e) => touch(tx, s, e.enrollmentId,
 async function reported(tx: Tx, s: string, events: readonly EventOf<'CommandReported'>[]): Promise<void> {
   for (const e of events) await associate(tx, s, e);
   await tx.query(
-    `INSERT INTO ${s}.reports_seen AS r (enrollment_id, last_report_at)
+    prepared(`INSERT INTO ${s}.reports_seen AS r (enrollment_id, last_report_at)
      SELECT id, max(at) FROM unnest($1::text[], $2::timestamptz[]) AS u(id, at) GROUP BY id
-     ON CONFLICT (enrollment_id) DO UPDATE SET last_report_at = GREATEST(r.last_report_at, excluded.last_report_at)`,
+     ON CONFLICT (enrollment_id) DO UPDATE SET last_report_at = GREATEST(r.last_report_at, excluded.last_report_at)`),
     [events.map((e) => e.enrollmentId), events.map((e) => e.occurredAt)],
   );
 }

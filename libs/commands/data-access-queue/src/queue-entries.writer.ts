@@ -1,5 +1,5 @@
 import type { EventOf } from '@espalier/contracts/events';
-import type { Tx } from '@espalier/shared/data-access-postgres';
+import { prepared, type Tx } from '@espalier/shared/data-access-postgres';
 
 type Queued = EventOf<'CommandQueued'>;
 type Delivered = EventOf<'CommandDelivered'>;
@@ -25,12 +25,12 @@ export async function queueEntries(tx: Tx, s: string, events: readonly Queued[])
   const unique = [...first.values()];
   const submissionOf = (e: Queued) => e.causationId ?? e.eventId;
   await tx.query(
-    `INSERT INTO ${s}.enrollment_commands AS q (enrollment_id, command_uuid, device_id, submission_id, queued_at, queue_seq)
+    prepared(`INSERT INTO ${s}.enrollment_commands AS q (enrollment_id, command_uuid, device_id, submission_id, queued_at, queue_seq)
      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[])
      ON CONFLICT (enrollment_id, command_uuid) DO UPDATE SET submission_id = excluded.submission_id, queued_at = excluded.queued_at,
        queue_seq = excluded.queue_seq, delivered_at = NULL, deliveries = 0, status = NULL, result = NULL, reported_at = NULL,
        not_now_at = NULL, not_now_tally = 0
-     WHERE q.submission_id IS DISTINCT FROM excluded.submission_id`,
+     WHERE q.submission_id IS DISTINCT FROM excluded.submission_id`),
     [
       unique.map((e) => e.enrollmentId),
       unique.map((e) => e.data.commandUuid),
@@ -41,7 +41,7 @@ export async function queueEntries(tx: Tx, s: string, events: readonly Queued[])
     ],
   );
   // Insert-only, so it does not matter whether the submission (another partition) was applied yet.
-  await tx.query(`INSERT INTO ${s}.accepted_submissions (submission_id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING`, [
+  await tx.query(prepared(`INSERT INTO ${s}.accepted_submissions (submission_id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING`), [
     [...new Set(unique.map(submissionOf))],
   ]);
 }
@@ -56,9 +56,9 @@ export async function recordDeliveries(tx: Tx, s: string, events: readonly Deliv
   }
   const rows = [...per.values()];
   await tx.query(
-    `UPDATE ${s}.enrollment_commands q SET delivered_at = v.at, deliveries = q.deliveries + v.n
+    prepared(`UPDATE ${s}.enrollment_commands q SET delivered_at = v.at, deliveries = q.deliveries + v.n
        FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::int[]) AS v(e, c, at, n)
-      WHERE q.enrollment_id = v.e AND q.command_uuid = v.c`,
+      WHERE q.enrollment_id = v.e AND q.command_uuid = v.c`),
     [rows.map((r) => r.e), rows.map((r) => r.c), rows.map((r) => r.at), rows.map((r) => r.n)],
   );
 }
@@ -110,11 +110,11 @@ export async function recordResults(tx: Tx, s: string, events: readonly Reported
   const updates = all.filter((r) => r.updateOnly);
   if (upserts.length > 0) {
     await tx.query(
-      `INSERT INTO ${s}.enrollment_commands AS q (enrollment_id, command_uuid, device_id, status, result, reported_at, not_now_at, not_now_tally)
+      prepared(`INSERT INTO ${s}.enrollment_commands AS q (enrollment_id, command_uuid, device_id, status, result, reported_at, not_now_at, not_now_tally)
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::timestamptz[], $7::timestamptz[], $8::int[])
        ON CONFLICT (enrollment_id, command_uuid) DO UPDATE SET status = excluded.status, result = excluded.result,
          reported_at = excluded.reported_at, not_now_at = coalesce(q.not_now_at, excluded.not_now_at),
-         not_now_tally = q.not_now_tally + excluded.not_now_tally`,
+         not_now_tally = q.not_now_tally + excluded.not_now_tally`),
       [
         upserts.map((r) => r.enrollmentId),
         upserts.map((r) => r.commandUuid),
@@ -129,9 +129,9 @@ export async function recordResults(tx: Tx, s: string, events: readonly Reported
   }
   if (updates.length > 0) {
     await tx.query(
-      `UPDATE ${s}.enrollment_commands q SET status = v.status, result = NULL, reported_at = v.at
+      prepared(`UPDATE ${s}.enrollment_commands q SET status = v.status, result = NULL, reported_at = v.at
          FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[]) AS v(e, c, status, at)
-        WHERE q.enrollment_id = v.e AND q.command_uuid = v.c`,
+        WHERE q.enrollment_id = v.e AND q.command_uuid = v.c`),
       [updates.map((r) => r.enrollmentId), updates.map((r) => r.commandUuid), updates.map((r) => r.status), updates.map((r) => r.reportedAt)],
     );
   }

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { ident } from '@espalier/shared/data-access-postgres';
+import { ident, prepared } from '@espalier/shared/data-access-postgres';
 
 /** The rows a report needs (the domain's ReportState has this shape). */
 export interface ReportStateRow {
@@ -45,7 +45,7 @@ export class QueueStateReader {
   async reportState(lookup: ReportLookup): Promise<ReportStateRow> {
     const s = this.s;
     const { rows } = await this.pool.query<{ owners: string[] | null; device_has_any: boolean; command_known: boolean; next_uuid: string | null; next_payload: Buffer | null }>(
-      `SELECT (SELECT array_agg(device_id) FROM ${s}.cert_associations WHERE cert_hash = $3) AS owners,
+      prepared(`SELECT (SELECT array_agg(device_id) FROM ${s}.cert_associations WHERE cert_hash = $3) AS owners,
               EXISTS (SELECT 1 FROM ${s}.cert_associations WHERE device_id = $2) AS device_has_any,
               EXISTS (SELECT 1 FROM ${s}.enrollment_commands WHERE command_uuid = $4 AND queued_at IS NOT NULL
                        AND (NOT $7::boolean OR status IS NULL OR status = 'NotNow')) AS command_known,
@@ -60,7 +60,7 @@ export class QueueStateReader {
               AND q.queued_at > coalesce((SELECT cleared_at FROM ${s}.queue_cleared WHERE enrollment_id = $1), '-infinity')
               AND q.command_uuid IS DISTINCT FROM $5
             ORDER BY q.queued_at, q.queue_seq
-            LIMIT 1) AS n ON true`,
+            LIMIT 1) AS n ON true`),
       [lookup.enrollmentId, lookup.deviceChannelId, lookup.certHash, lookup.commandUuid, lookup.next.excludeCommandUuid, lookup.next.skipNotNow, lookup.deleteAnswered],
     );
     const r = rows[0];
@@ -80,11 +80,11 @@ export class QueueStateReader {
   async submissionState(submissionId: string, commandUuid: string, deleteAnswered: boolean): Promise<SubmissionRow> {
     const s = this.s;
     const { rows } = await this.pool.query<{ stored: boolean; accepted: boolean; taken: boolean }>(
-      `SELECT EXISTS (SELECT 1 FROM ${s}.commands WHERE submission_id = $1) AS stored,
+      prepared(`SELECT EXISTS (SELECT 1 FROM ${s}.commands WHERE submission_id = $1) AS stored,
               EXISTS (SELECT 1 FROM ${s}.accepted_submissions WHERE submission_id = $1) AS accepted,
               EXISTS (SELECT 1 FROM ${s}.enrollment_commands
                        WHERE command_uuid = $2 AND submission_id <> $1 AND queued_at IS NOT NULL
-                         AND (NOT $3::boolean OR status IS NULL OR status = 'NotNow')) AS taken`,
+                         AND (NOT $3::boolean OR status IS NULL OR status = 'NotNow')) AS taken`),
       [submissionId, commandUuid, deleteAnswered],
     );
     const r = rows[0];
@@ -92,7 +92,7 @@ export class QueueStateReader {
     let queuedTargets = new Set<string>();
     if (submission === 'accepted') {
       const queued = await this.pool.query<{ enrollment_id: string }>(
-        `SELECT enrollment_id FROM ${s}.enrollment_commands WHERE command_uuid = $1 AND submission_id = $2`,
+        prepared(`SELECT enrollment_id FROM ${s}.enrollment_commands WHERE command_uuid = $1 AND submission_id = $2`),
         [commandUuid, submissionId],
       );
       queuedTargets = new Set(queued.rows.map((q) => q.enrollment_id));
@@ -102,7 +102,7 @@ export class QueueStateReader {
 
   /** Which of these enrollment IDs exist (had a TokenUpdate), with their device-channel IDs. */
   async knownEnrollments(ids: readonly string[]): Promise<Map<string, string>> {
-    const { rows } = await this.pool.query<{ id: string; device_id: string }>(`SELECT id, device_id FROM ${this.s}.enrollments WHERE id = ANY($1::text[])`, [ids]);
+    const { rows } = await this.pool.query<{ id: string; device_id: string }>(prepared(`SELECT id, device_id FROM ${this.s}.enrollments WHERE id = ANY($1::text[])`), [ids]);
     return new Map(rows.map((r) => [r.id, r.device_id]));
   }
 }

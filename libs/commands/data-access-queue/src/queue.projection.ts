@@ -1,7 +1,7 @@
 import type { EspalierEvent, EventOf } from '@espalier/contracts/events';
 import { TOPICS, type CertificateUse } from '@espalier/contracts/events';
 import { recordCertAssociation } from '@espalier/mdm/data-access-cert-auth';
-import type { PositionedEvent, Projection, Tx } from '@espalier/shared/data-access-postgres';
+import { prepared, type PositionedEvent, type Projection, type Tx } from '@espalier/shared/data-access-postgres';
 import { queueEntries, recordDeliveries, recordResults } from './queue-entries.writer';
 import { queueMigrations, queueTables } from './queue.migrations';
 
@@ -25,8 +25,8 @@ function associate(tx: Tx, s: string, e: Certified): Promise<void> {
 const authenticated: Apply<'EnrollmentAuthenticated'> = async (tx, s, e) => {
   await associate(tx, s, e);
   await tx.query(
-    `INSERT INTO ${s}.devices (id, authenticated_at) VALUES ($1, $2)
-     ON CONFLICT (id) DO UPDATE SET authenticated_at = GREATEST(${s}.devices.authenticated_at, excluded.authenticated_at)`,
+    prepared(`INSERT INTO ${s}.devices (id, authenticated_at) VALUES ($1, $2)
+     ON CONFLICT (id) DO UPDATE SET authenticated_at = GREATEST(${s}.devices.authenticated_at, excluded.authenticated_at)`),
     [e.deviceId, e.occurredAt],
   );
 };
@@ -34,7 +34,7 @@ const authenticated: Apply<'EnrollmentAuthenticated'> = async (tx, s, e) => {
 /** A TokenUpdate makes the enrollment a queue target (NanoMDM's enrollments row, §6.2). */
 const tokenUpdated: Apply<'TokenUpdated'> = async (tx, s, e) => {
   await associate(tx, s, e);
-  await tx.query(`INSERT INTO ${s}.enrollments (id, device_id, enrolled_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING`, [
+  await tx.query(prepared(`INSERT INTO ${s}.enrollments (id, device_id, enrolled_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING`), [
     e.enrollmentId,
     e.deviceId,
     e.occurredAt,
@@ -45,20 +45,20 @@ const certified = (tx: Tx, s: string, e: EspalierEvent) => associate(tx, s, e as
 
 const submitted: Apply<'CommandSubmitted'> = (tx, s, e) =>
   tx.query(
-    `INSERT INTO ${s}.commands (submission_id, command_uuid, request_type, payload, submitted_at) VALUES ($1, $2, $3, $4, $5)
-     ON CONFLICT (submission_id) DO NOTHING`,
+    prepared(`INSERT INTO ${s}.commands (submission_id, command_uuid, request_type, payload, submitted_at) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (submission_id) DO NOTHING`),
     [e.eventId, e.data.commandUuid, e.data.requestType, Buffer.from(e.data.payload, 'base64'), e.occurredAt],
   );
 
 /** A refused submission's bytes will never be served. */
 const rejected: Apply<'CommandRejected'> = (tx, s, e) =>
-  e.causationId === null ? Promise.resolve() : tx.query(`DELETE FROM ${s}.commands WHERE submission_id = $1`, [e.causationId]);
+  e.causationId === null ? Promise.resolve() : tx.query(prepared(`DELETE FROM ${s}.commands WHERE submission_id = $1`), [e.causationId]);
 
 /** An operator cleared these enrollments' queues (§7.5 for NanoMDM's ClearQueue): their boundary moves. */
 const cleared: Apply<'QueueCleared'> = (tx, s, e) =>
   tx.query(
-    `INSERT INTO ${s}.queue_cleared (enrollment_id, cleared_at) SELECT id, $2 FROM unnest($1::text[]) AS id
-     ON CONFLICT (enrollment_id) DO UPDATE SET cleared_at = GREATEST(${s}.queue_cleared.cleared_at, excluded.cleared_at)`,
+    prepared(`INSERT INTO ${s}.queue_cleared (enrollment_id, cleared_at) SELECT id, $2 FROM unnest($1::text[]) AS id
+     ON CONFLICT (enrollment_id) DO UPDATE SET cleared_at = GREATEST(${s}.queue_cleared.cleared_at, excluded.cleared_at)`),
     [e.data.enrollmentIds, e.occurredAt],
   );
 

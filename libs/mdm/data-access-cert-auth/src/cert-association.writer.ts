@@ -1,5 +1,5 @@
 import type { CertificateUse } from '@espalier/contracts/events';
-import type { Tx } from '@espalier/shared/data-access-postgres';
+import { prepared, type Tx } from '@espalier/shared/data-access-postgres';
 
 export interface AssociationFact {
   readonly deviceId: string;
@@ -20,9 +20,9 @@ export async function recordCertAssociation(tx: Tx, quotedSchema: string, fact: 
   const cert = fact.certificate;
   if (!cert || cert.association === 'existing') return;
   await tx.query(
-    `INSERT INTO ${quotedSchema}.cert_associations AS a (device_id, cert_hash, association, associated_at) VALUES ($1, $2, $3, $4)
+    prepared(`INSERT INTO ${quotedSchema}.cert_associations AS a (device_id, cert_hash, association, associated_at) VALUES ($1, $2, $3, $4)
      ON CONFLICT (device_id, cert_hash) DO UPDATE SET association = excluded.association, associated_at = excluded.associated_at
-     WHERE excluded.associated_at < a.associated_at`,
+     WHERE excluded.associated_at < a.associated_at`),
     [fact.deviceId, cert.hash, cert.association, fact.at],
   );
 }

@@ -1,11 +1,20 @@
 import type { Socket } from 'node:net';
 import { guardCopyFromStdin } from './copy-guard';
+import { DeferredBegin } from './deferred-begin';
+import { StatementNames } from './statement-names';
 import type { EmbeddedPostgresLogger } from './logger';
 import type { ConnectionId, SessionScheduler } from './session-scheduler';
 import { endsUnit, readStartupFrame, readTypedFrame } from './wire-messages';
 
 /** 'N': the server declines SSL / GSS encryption and the client continues in plain text. */
 const DECLINE = Buffer.from('N');
+
+/**
+ * What PostgreSQL sends before dropping a connection for
+ * idle_in_transaction_session_timeout (FATAL 25P03), so the client's error
+ * says why rather than only "connection terminated unexpectedly".
+ */
+const IDLE_IN_TRANSACTION_FATAL = errorResponse('FATAL', '25P03', 'terminating connection due to idle-in-transaction timeout');
 
 /**
  * One client socket. Cuts its byte stream into protocol messages, groups them
@@ -18,6 +27,10 @@ export class ClientConnection {
   private started = false;
   private pending: Buffer[] = [];
   private closed = false;
+  private readonly names: StatementNames;
+  private readonly begin = new DeferredBegin();
+  /** Units submitted and not answered yet: an answer given at once must not overtake them. */
+  private inFlight = 0;
   /** Settles after the scheduler has rolled back whatever this connection left open. */
   readonly released: Promise<void>;
   private markReleased!: () => void;
@@ -29,6 +42,7 @@ export class ClientConnection {
     private readonly logger: EmbeddedPostgresLogger,
   ) {
     this.released = new Promise((resolve) => (this.markReleased = resolve));
+    this.names = new StatementNames(`c${id}_`);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (error) => this.logger.warn({ conn: id, err: error }, 'embedded postgres client socket error'));
@@ -37,6 +51,19 @@ export class ClientConnection {
 
   /** Ends the connection from the server side (shutdown); the rollback follows via 'close'. */
   end(): void {
+    this.socket.destroy();
+  }
+
+  /**
+   * Ends a connection that sat in a transaction while others waited for the
+   * session. Nothing it sends from now on runs; the rollback follows via
+   * 'close'. Destroyed rather than ended: a stuck client may never answer a FIN.
+   */
+  terminateIdle(idleMs: number): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.logger.warn({ conn: this.id, idleMs }, `embedded postgres: terminating connection ${this.id}, idle in transaction for ${idleMs} ms while others waited`);
+    if (this.socket.writable) this.socket.write(IDLE_IN_TRANSACTION_FATAL);
     this.socket.destroy();
   }
 
@@ -85,7 +112,8 @@ export class ClientConnection {
       return false;
     }
     // Copy out of the socket chunk, which Node may reuse once this callback returns.
-    this.pending.push(Buffer.from(bytes));
+    const named = this.names.rewrite(type, bytes);
+    this.pending.push(named === bytes ? Buffer.from(bytes) : named);
     if (endsUnit(type)) {
       const unit = guardCopyFromStdin(this.pending);
       this.pending = [];
@@ -94,12 +122,22 @@ export class ClientConnection {
     return true;
   }
 
-  private run(unit: Buffer): void {
+  private run(submitted: Buffer): void {
+    const answerNow = this.inFlight === 0 ? this.begin.defer(submitted) : null;
+    if (answerNow) {
+      if (this.socket.writable) this.socket.write(answerNow);
+      return;
+    }
+    const { unit, strip } = this.begin.prepare(submitted);
+    this.inFlight += 1;
     this.scheduler.submit(this.id, unit).then(
       (response) => {
-        if (this.socket.writable && response.length > 0) this.socket.write(Buffer.from(response));
+        this.inFlight -= 1;
+        const answer = this.begin.answer(response, strip);
+        if (this.socket.writable && answer.length > 0) this.socket.write(Buffer.from(answer));
       },
       (error: unknown) => {
+        this.inFlight -= 1;
         if (this.closed) return; // units of a closed connection are dropped on purpose
         this.logger.error({ conn: this.id, err: error }, 'embedded postgres failed to execute a unit, closing');
         this.socket.destroy();
@@ -109,7 +147,7 @@ export class ClientConnection {
 
   private onClose(): void {
     this.closed = true;
-    this.scheduler.release(this.id).then(
+    this.scheduler.release(this.id, this.names.closeAll() ?? undefined).then(
       () => this.markReleased(),
       (error: unknown) => {
         this.logger.error({ conn: this.id, err: error }, 'embedded postgres could not roll back a closed connection');
@@ -117,4 +155,16 @@ export class ClientConnection {
       },
     );
   }
+}
+
+/** A backend ErrorResponse ('E'): severity (twice, localised and not), SQLSTATE and message. */
+function errorResponse(severity: string, code: string, message: string): Buffer {
+  const fields = Buffer.concat([
+    ...[`S${severity}`, `V${severity}`, `C${code}`, `M${message}`].map((field) => Buffer.from(`${field}\0`)),
+    Buffer.from([0]),
+  ]);
+  const header = Buffer.alloc(5);
+  header.write('E', 0);
+  header.writeInt32BE(fields.length + 4, 1);
+  return Buffer.concat([header, fields]);
 }

@@ -133,6 +133,52 @@ describe('EmbeddedPostgres', () => {
     }
   });
 
+  it('keeps each connection\'s prepared statements apart, and drops them when it closes', async () => {
+    const prepared = async () => (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_prepared_statements')).rows[0].n;
+    const before = await prepared();
+    const clients = await Promise.all([connect(server), connect(server), connect(server)]);
+    // The same name, prepared by every connection; the second has a different text under it, as a namespace must allow.
+    const texts = ['SELECT $1::int + 1 AS n', 'SELECT $1::int * 10 AS n', 'SELECT $1::int + 1 AS n'];
+    for (let round = 0; round < 3; round++) {
+      const answers = await Promise.all(clients.map((c, i) => c.query<{ n: number }>({ name: 'shared-name', text: texts[i], values: [round] })));
+      assert.deepEqual(answers.map((a) => a.rows[0].n), [round + 1, round * 10, round + 1]);
+    }
+    assert.equal(await prepared(), before + 3);
+    await Promise.all(clients.map((c) => c.end()));
+    await sleep(50);
+    assert.equal(await prepared(), before, 'closed connections left no prepared statement behind');
+  });
+
+  it('answers BEGIN at once and starts the transaction with the next statement, invisibly to the client', async () => {
+    await pool.query('CREATE TABLE lazy_begin (n int)');
+    const a = await connect(server);
+    const b = await connect(server);
+    try {
+      await a.query('BEGIN');
+      // Until its first statement, A holds nothing: B runs and commits meanwhile, and A's snapshot then sees B's row.
+      await b.query('INSERT INTO lazy_begin VALUES (1)');
+      assert.equal((await a.query('SELECT count(*)::int AS n FROM lazy_begin')).rows[0].n, 1);
+      await a.query('INSERT INTO lazy_begin VALUES (2)');
+      await a.query('ROLLBACK');
+      assert.equal((await b.query('SELECT count(*)::int AS n FROM lazy_begin')).rows[0].n, 1, 'A rolled back');
+      // An empty transaction, an error right after BEGIN, and a BEGIN inside a transaction (a warning) behave as on PostgreSQL.
+      await a.query('BEGIN');
+      await a.query('COMMIT');
+      await a.query('BEGIN');
+      await assert.rejects(a.query('SELECT nope FROM lazy_begin'), /column "nope" does not exist/);
+      await assert.rejects(a.query('SELECT 1'), /current transaction is aborted/);
+      await a.query('ROLLBACK');
+      await a.query('BEGIN');
+      await a.query('SELECT 1');
+      await a.query('BEGIN');
+      await a.query('COMMIT');
+      assert.equal((await b.query('SELECT count(*)::int AS n FROM lazy_begin')).rows[0].n, 1);
+    } finally {
+      await a.end();
+      await b.end();
+    }
+  });
+
   it('returns results larger than PGlite\'s 1 MiB receive buffer', async () => {
     const r = await pool.query<{ s: string }>('SELECT repeat($1, 3000000) AS s', ['ab']);
     assert.equal(r.rows[0].s.length, 6_000_000);
@@ -202,5 +248,70 @@ describe('EmbeddedPostgres', () => {
     assert.deepEqual((await pool.query('SELECT x FROM durable')).rows, [{ x: 'kept' }]);
     await straggler.end().catch(() => undefined);
     assert.equal((await pool.query('SELECT count(*) AS c FROM bench')).rows[0].c, '2000');
+  });
+});
+
+describe('EmbeddedPostgres idle-in-transaction guard', () => {
+  let root: string;
+  let server: EmbeddedPostgres;
+  const warnings: { obj: object; msg: string }[] = [];
+
+  before(async () => {
+    root = await mkdtemp(join(tmpdir(), 'espalier-pglite-idle-'));
+    const logger = { info: () => undefined, error: () => undefined, warn: (obj: object, msg: string) => warnings.push({ obj, msg }) };
+    server = await EmbeddedPostgres.open({ dataDir: join(root, 'pgdata'), idleInTransactionTimeoutMs: 300, logger });
+    const setup = await connect(server);
+    await setup.query('CREATE TABLE idle_tx (x text)');
+    await setup.end();
+  });
+
+  after(async () => {
+    await server.close();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('terminates an owner idle in its transaction while another connection waits, rolling it back', async () => {
+    const a = await connect(server);
+    // A server-side termination reaches an idle pg client as an 'error' event, which would otherwise throw.
+    const aErrors: Error[] = [];
+    a.on('error', (error) => aErrors.push(error));
+    const b = await connect(server);
+    try {
+      await a.query('BEGIN');
+      await a.query("INSERT INTO idle_tx VALUES ('from a')");
+      const started = Date.now();
+      // A now "sleeps" holding the session; B must not wait for it forever.
+      const seen = await b.query<{ c: string }>("SELECT count(*) AS c FROM idle_tx WHERE x = 'from a'");
+      const waited = Date.now() - started;
+      assert.equal(seen.rows[0].c, '0');
+      assert.ok(waited >= 250 && waited < 5000, `B waited ${waited} ms`);
+      await assert.rejects(a.query('SELECT 1'));
+      assert.ok(aErrors.some((e) => /idle-in-transaction timeout/.test(e.message)), aErrors.map((e) => e.message).join('; '));
+      const warning = warnings.find((w) => w.msg.includes('idle in transaction'));
+      assert.ok(warning, 'a warning is logged');
+      assert.equal(typeof (warning.obj as { conn?: unknown }).conn, 'number');
+      assert.ok((warning.obj as { idleMs: number }).idleMs >= 250);
+      assert.equal((await b.query('SELECT count(*) AS c FROM idle_tx')).rows[0].c, '0');
+    } finally {
+      await Promise.all([a.end().catch(() => undefined), b.end()]);
+    }
+  });
+
+  it('leaves an idle owner alone while nobody waits', async () => {
+    const a = await connect(server);
+    try {
+      await a.query('BEGIN');
+      await a.query("INSERT INTO idle_tx VALUES ('patient')");
+      await sleep(600);
+      await a.query('COMMIT');
+    } finally {
+      await a.end();
+    }
+    const check = await connect(server);
+    try {
+      assert.deepEqual((await check.query('SELECT x FROM idle_tx')).rows, [{ x: 'patient' }]);
+    } finally {
+      await check.end();
+    }
   });
 });

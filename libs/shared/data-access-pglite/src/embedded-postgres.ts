@@ -3,7 +3,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { PGlite } from '@electric-sql/pglite';
 import { ClientConnection } from './client-connection';
 import { silentLogger, type EmbeddedPostgresLogger } from './logger';
-import { SessionScheduler } from './session-scheduler';
+import { SessionScheduler, type ConnectionId } from './session-scheduler';
 
 export interface EmbeddedPostgresOptions {
   /** Host directory holding PGDATA; created (recursively) when missing. */
@@ -13,7 +13,15 @@ export interface EmbeddedPostgresOptions {
   host?: string;
   /** Listen port; default 0 picks a free ephemeral port (see `connectionString`). */
   port?: number;
+  /**
+   * How long a connection may hold the session inside a transaction without
+   * sending anything while other connections wait for it; it is then terminated
+   * and rolled back (PostgreSQL's idle_in_transaction_session_timeout). Default 60 s.
+   */
+  idleInTransactionTimeoutMs?: number;
 }
+
+const DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000;
 
 /**
  * An in-process PostgreSQL (PGlite, the WebAssembly build) served over TCP so
@@ -34,7 +42,8 @@ export interface EmbeddedPostgresOptions {
  *   ignored for the same reason.
  * - There is no concurrency: a long transaction blocks every other connection,
  *   and two connections that each wait inside a transaction for the other deadlock
- *   (PostgreSQL row locks can never conflict here, the queue serialises instead).
+ *   (PostgreSQL row locks can never conflict here, the queue serialises instead)
+ *   until the idle-in-transaction timeout ends the one holding the session.
  * - COPY FROM STDIN is refused with SQLSTATE 0A000 (PGlite cannot read COPY data
  *   from a client); cancel requests are ignored; there is no SSL and no password.
  *
@@ -49,18 +58,23 @@ export interface EmbeddedPostgresOptions {
  * no PGlite option makes a commit fsync'd before it returns.
  */
 export class EmbeddedPostgres {
-  private readonly connections = new Set<ClientConnection>();
+  private readonly connections = new Map<ConnectionId, ClientConnection>();
+  private readonly scheduler: SessionScheduler;
   private nextConnectionId = 1;
   private closing: Promise<void> | undefined;
 
   private constructor(
     private readonly db: PGlite,
     private readonly server: Server,
-    private readonly scheduler: SessionScheduler,
+    idleInTransactionTimeoutMs: number,
     private readonly logger: EmbeddedPostgresLogger,
     /** e.g. postgres://postgres@127.0.0.1:PORT/postgres; PGlite accepts any user/database name. */
     readonly connectionString: string,
   ) {
+    this.scheduler = new SessionScheduler(db, {
+      idleInTransactionTimeoutMs,
+      terminateIdleOwner: (conn, idleMs) => this.connections.get(conn)?.terminateIdle(idleMs),
+    });
     server.on('connection', (socket) => this.accept(socket));
   }
 
@@ -89,7 +103,8 @@ export class EmbeddedPostgres {
     const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     const connectionString = `postgres://postgres@${urlHost}:${address.port}/postgres?sslmode=disable`;
     logger.info({ dataDir: options.dataDir, port: address.port, ms: Date.now() - started }, 'embedded postgres ready');
-    return new EmbeddedPostgres(db, server, new SessionScheduler(db), logger, connectionString);
+    const idleTimeout = options.idleInTransactionTimeoutMs ?? DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS;
+    return new EmbeddedPostgres(db, server, idleTimeout, logger, connectionString);
   }
 
   /**
@@ -104,7 +119,7 @@ export class EmbeddedPostgres {
 
   private async shutdown(): Promise<void> {
     const stopped = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    const released = [...this.connections].map((c) => {
+    const released = [...this.connections.values()].map((c) => {
       c.end();
       return c.released;
     });
@@ -118,8 +133,9 @@ export class EmbeddedPostgres {
       socket.destroy();
       return;
     }
-    const connection = new ClientConnection(this.nextConnectionId++, socket, this.scheduler, this.logger);
-    this.connections.add(connection);
-    void connection.released.then(() => this.connections.delete(connection));
+    const id = this.nextConnectionId++;
+    const connection = new ClientConnection(id, socket, this.scheduler, this.logger);
+    this.connections.set(id, connection);
+    void connection.released.then(() => this.connections.delete(id));
   }
 }

@@ -1,8 +1,9 @@
 import type { ConsumedRecord } from '@espalier/contracts/event-log';
+import { prepared, type PreparedQuery } from '@espalier/shared/data-access-postgres';
 
 /** A pg Pool or Client: anything that runs a query. */
 export interface Queryable {
-  query<R extends object>(sql: string, params: unknown[]): Promise<{ rows: R[] }>;
+  query<R extends object>(sql: string | PreparedQuery, params: unknown[]): Promise<{ rows: R[] }>;
 }
 
 export interface FetchLimits {
@@ -18,12 +19,12 @@ export interface FetchLimits {
  */
 export async function fetchRecords(db: Queryable, schema: string, topic: string, partition: number, from: bigint, limits: FetchLimits): Promise<ConsumedRecord[]> {
   const { rows } = await db.query<{ offset: string; key: string | null; value: Buffer | null; headers: Record<string, string>; ts: string }>(
-    `SELECT "offset", key, value, headers, ts FROM (
+    prepared(`SELECT "offset", key, value, headers, ts FROM (
        SELECT "offset", key, value, headers, (extract(epoch FROM "timestamp") * 1000)::bigint AS ts,
               sum(coalesce(octet_length(value), 0)) OVER (ORDER BY "offset") - coalesce(octet_length(value), 0) AS before
        FROM ${schema}.records WHERE topic = $1 AND partition = $2 AND "offset" >= $3
        ORDER BY "offset" LIMIT $4) AS b
-     WHERE before < $5 ORDER BY "offset"`,
+     WHERE before < $5 ORDER BY "offset"`),
     [topic, partition, from.toString(), limits.maxRecords, limits.maxBytes],
   );
   return rows.map((r) => ({ topic, partition, offset: String(r.offset), key: r.key, value: r.value, headers: r.headers, timestamp: String(r.ts) }));
@@ -31,8 +32,8 @@ export async function fetchRecords(db: Queryable, schema: string, topic: string,
 
 export async function commitOffset(db: Queryable, schema: string, groupId: string, topic: string, partition: number, next: bigint): Promise<void> {
   await db.query(
-    `INSERT INTO ${schema}.committed_offsets (group_id, topic, partition, "offset") VALUES ($1, $2, $3, $4)
-     ON CONFLICT (group_id, topic, partition) DO UPDATE SET "offset" = excluded."offset", committed_at = now()`,
+    prepared(`INSERT INTO ${schema}.committed_offsets (group_id, topic, partition, "offset") VALUES ($1, $2, $3, $4)
+     ON CONFLICT (group_id, topic, partition) DO UPDATE SET "offset" = excluded."offset", committed_at = now()`),
     [groupId, topic, partition, next.toString()],
   );
 }
@@ -40,7 +41,7 @@ export async function commitOffset(db: Queryable, schema: string, groupId: strin
 /** What the group committed on these partitions of a topic (absent: none). */
 export async function readCommitted(db: Queryable, schema: string, groupId: string, topic: string, partitions: readonly number[]): Promise<Map<number, bigint>> {
   const { rows } = await db.query<{ partition: number; offset: string }>(
-    `SELECT partition, "offset" FROM ${schema}.committed_offsets WHERE group_id = $1 AND topic = $2 AND partition = ANY($3)`,
+    prepared(`SELECT partition, "offset" FROM ${schema}.committed_offsets WHERE group_id = $1 AND topic = $2 AND partition = ANY($3)`),
     [groupId, topic, [...partitions]],
   );
   return new Map(rows.map((r) => [r.partition, BigInt(r.offset)]));
@@ -48,6 +49,6 @@ export async function readCommitted(db: Queryable, schema: string, groupId: stri
 
 /** Each partition's next offset (high watermark), by partition number. */
 export async function readEnds(db: Queryable, schema: string, topic: string): Promise<Map<number, bigint>> {
-  const { rows } = await db.query<{ partition: number; next_offset: string }>(`SELECT partition, next_offset FROM ${schema}.partitions WHERE topic = $1 ORDER BY partition`, [topic]);
+  const { rows } = await db.query<{ partition: number; next_offset: string }>(prepared(`SELECT partition, next_offset FROM ${schema}.partitions WHERE topic = $1 ORDER BY partition`), [topic]);
   return new Map(rows.map((r) => [r.partition, BigInt(r.next_offset)]));
 }

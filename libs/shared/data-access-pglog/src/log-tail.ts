@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { prepared } from '@espalier/shared/data-access-postgres';
 import type { LogPosition } from '@espalier/contracts/event-log';
 
 export interface TailOptions {
@@ -102,7 +103,7 @@ export class LogTail {
     try {
       const topics = [...new Set([...this.waiters].map((w) => w.tp.slice(0, w.tp.lastIndexOf('/'))))];
       const { rows } = await this.pool.query<{ topic: string; partition: number; next_offset: string }>(
-        `SELECT topic, partition, next_offset FROM ${this.schema}.partitions WHERE topic = ANY($1)`,
+        prepared(`SELECT topic, partition, next_offset FROM ${this.schema}.partitions WHERE topic = ANY($1)`),
         [topics],
       );
       for (const r of rows) changed = this.raise(`${r.topic}/${r.partition}`, BigInt(r.next_offset)) || changed;

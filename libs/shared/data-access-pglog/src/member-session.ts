@@ -1,5 +1,6 @@
 import { createHash, randomInt } from 'node:crypto';
 import { Client, type QueryResultRow } from 'pg';
+import { prepared, type PreparedQuery } from '@espalier/shared/data-access-postgres';
 
 /**
  * One group member's own PostgreSQL session. Ownership is a session-level
@@ -84,7 +85,7 @@ export class MemberSession {
    * Runs a statement on the session. Workers commit and the ownership check
    * asks concurrently; the session takes one statement at a time, in order.
    */
-  query<R extends object>(sql: string, params: unknown[]): Promise<{ rows: R[] }> {
+  query<R extends object>(sql: string | PreparedQuery, params: unknown[]): Promise<{ rows: R[] }> {
     const db = this.db;
     const run = this.queue.then(() => db.query<R & QueryResultRow>(sql, params));
     this.queue = run.then(
@@ -97,9 +98,9 @@ export class MemberSession {
   /** Live members of the group in this database (sessions holding a member lock). */
   async members(): Promise<number> {
     const { rows } = await this.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM pg_locks
+      prepared(`SELECT count(*)::int AS n FROM pg_locks
        WHERE locktype = 'advisory' AND granted AND objsubid = 2 AND classid = $1::int8::oid
-         AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+         AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`),
       [this.membersKey],
     );
     return Math.max(1, rows[0].n);

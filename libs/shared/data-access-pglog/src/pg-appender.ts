@@ -1,16 +1,14 @@
 import type { Pool } from 'pg';
+import { prepared } from '@espalier/shared/data-access-postgres';
 import type { LogAppender, LogPosition, LogRecord } from '@espalier/contracts/event-log';
 import { GroupCommit, MAX_RECORD_BYTES } from '@espalier/shared/data-access-kafka';
-import { withTransaction } from '@espalier/shared/data-access-postgres';
 import type { TopicCatalog } from './topic-catalog';
 
 /**
  * Appends with group commit (the Kafka adapter's GroupCommit): appends that
  * arrive while a transaction is in flight share the next one, and each
  * caller's promise resolves only after that transaction's COMMIT (durable
- * with synchronous_commit on). One transaction: lock the partitions' counter
- * rows in a fixed order (so appenders in several processes never deadlock),
- * number the records, insert them, move the counters on.
+ * with synchronous_commit on). The transaction is one statement (see write).
  */
 export class PgAppender implements LogAppender {
   private readonly group: GroupCommit;
@@ -38,48 +36,54 @@ export class PgAppender implements LogAppender {
   private async write(records: readonly LogRecord[]): Promise<LogPosition[]> {
     const assigned = await Promise.all(records.map((r) => this.catalog.partitionForKnown(r.topic, r.key) ?? this.catalog.partitionFor(r.topic, r.key)));
     const counts = new Map<string, { topic: string; partition: number; n: number }>();
-    records.forEach((r, i) => {
+    const indexes = records.map((r, i) => {
       const tp = `${r.topic}/${assigned[i]}`;
       const entry = counts.get(tp) ?? { topic: r.topic, partition: assigned[i], n: 0 };
-      entry.n += 1;
       counts.set(tp, entry);
+      return entry.n++;
     });
     const parts = [...counts.values()];
-    const positions = await withTransaction(this.pool, async (tx) => {
-      const { rows } = await tx.query<{ topic: string; partition: number; next_offset: string }>(
-        `SELECT p.topic, p.partition, p.next_offset FROM ${this.schema}.partitions p
-         JOIN unnest($1::text[], $2::int[]) AS w(topic, partition) USING (topic, partition)
-         ORDER BY p.topic, p.partition FOR UPDATE OF p`,
-        [parts.map((p) => p.topic), parts.map((p) => p.partition)],
-      );
-      if (rows.length !== parts.length) throw new Error(`appending: a partition of ${parts.map((p) => p.topic).join(', ')} does not exist`);
-      const next = new Map(rows.map((r) => [`${r.topic}/${r.partition}`, BigInt(r.next_offset)]));
-      const out = records.map((r, i): LogPosition => {
-        const tp = `${r.topic}/${assigned[i]}`;
-        const offset = next.get(tp) as bigint;
-        next.set(tp, offset + 1n);
-        return { topic: r.topic, partition: assigned[i], offset: offset.toString() };
-      });
-      await tx.query(
-        `INSERT INTO ${this.schema}.records (topic, partition, "offset", key, value, headers)
-         SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[], $4::text[], $5::bytea[], $6::jsonb[])`,
-        [
-          out.map((p) => p.topic),
-          out.map((p) => p.partition),
-          out.map((p) => p.offset),
-          records.map((r) => r.key),
-          records.map((r) => r.value),
-          records.map((r) => JSON.stringify(r.headers)),
-        ],
-      );
-      await tx.query(
-        `UPDATE ${this.schema}.partitions p SET next_offset = w.next_offset
-         FROM unnest($1::text[], $2::int[], $3::bigint[]) AS w(topic, partition, next_offset)
-         WHERE p.topic = w.topic AND p.partition = w.partition`,
-        [parts.map((p) => p.topic), parts.map((p) => p.partition), parts.map((p) => (next.get(`${p.topic}/${p.partition}`) as bigint).toString())],
-      );
-      return out;
-    });
+    // One statement, so one round trip and one implicit transaction: lock the
+    // partitions' counter rows in a fixed order (appenders in several processes
+    // never deadlock), move them on, insert the records numbered from where
+    // each counter stood. FOR UPDATE re-reads a row committed meanwhile, so the
+    // numbers continue from the latest append.
+    const { rows } = await this.pool.query<{ topic: string; partition: number; first: string; inserted: number }>(
+      prepared(`WITH w AS (SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[]) AS w(topic, partition, n)),
+       locked AS MATERIALIZED (
+         SELECT p.topic, p.partition, p.next_offset FROM ${this.schema}.partitions p JOIN w USING (topic, partition)
+         ORDER BY p.topic, p.partition FOR UPDATE OF p),
+       bumped AS (
+         UPDATE ${this.schema}.partitions p SET next_offset = l.next_offset + w.n
+         FROM locked l JOIN w USING (topic, partition)
+         WHERE p.topic = l.topic AND p.partition = l.partition
+         RETURNING p.topic, p.partition, l.next_offset AS first),
+       inserted AS (
+         INSERT INTO ${this.schema}.records (topic, partition, "offset", key, value, headers)
+         -- A partition without a counter row fails the whole statement (nothing half-written).
+         SELECT r.topic, r.partition, coalesce(b.first, ('appending: partition ' || r.topic || '/' || r.partition || ' does not exist')::bigint) + r.idx,
+                r.key, r.value, r.headers
+         FROM unnest($4::text[], $5::int[], $6::bigint[], $7::text[], $8::bytea[], $9::jsonb[]) AS r(topic, partition, idx, key, value, headers)
+         LEFT JOIN bumped b USING (topic, partition)
+         RETURNING 1)
+       SELECT b.topic, b.partition, b.first, (SELECT count(*) FROM inserted)::int AS inserted FROM bumped b`),
+      [
+        parts.map((p) => p.topic),
+        parts.map((p) => p.partition),
+        parts.map((p) => p.n),
+        records.map((r) => r.topic),
+        assigned,
+        indexes,
+        records.map((r) => r.key),
+        records.map((r) => r.value),
+        records.map((r) => JSON.stringify(r.headers)),
+      ],
+    );
+    if (rows.length !== parts.length || rows[0].inserted !== records.length) {
+      throw new Error(`appending: the statement numbered ${rows.length} of ${parts.length} partitions and wrote ${rows[0]?.inserted ?? 0} of ${records.length} records`);
+    }
+    const first = new Map(rows.map((r) => [`${r.topic}/${r.partition}`, BigInt(r.first)]));
+    const positions = records.map((r, i): LogPosition => ({ topic: r.topic, partition: assigned[i], offset: ((first.get(`${r.topic}/${assigned[i]}`) as bigint) + BigInt(indexes[i])).toString() }));
     this.onAppended(positions);
     return positions;
   }

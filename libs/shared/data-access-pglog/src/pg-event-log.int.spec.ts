@@ -75,6 +75,17 @@ describe('PgEventLog against PostgreSQL', () => {
     await log.ping();
   });
 
+  it('writes nothing of a batch when one of its partitions has lost its counter row', async () => {
+    const topic = await topicWith(2);
+    const keys = ['a', 'b', 'c', 'd', 'e', 'f'];
+    assert.ok(new Set(keys.map((k) => partitionOfKey(k, 2))).size === 2, 'the keys cover both partitions');
+    await admin.query(`DELETE FROM ${ident(schema)}.partitions WHERE topic = $1 AND partition = 1`, [topic]);
+    await assert.rejects(log.appender.append(keys.map((k, n) => rec(topic, k, n))), /partition .*\/1 does not exist/);
+    const { rows } = await admin.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${ident(schema)}.records WHERE topic = $1`, [topic]);
+    assert.equal(rows[0].n, 0, 'not even partition 0 got its records');
+    assert.deepEqual(await log.endOffsets(topic), [{ partition: 0, high: '0', low: '0' }]);
+  });
+
   it('appends durably: positions are dense from 0 per partition, and the records are there, exactly, for a new connection', async () => {
     const topic = await topicWith(4);
     const records = Array.from({ length: 200 }, (_, n) => rec(topic, `dev-${n % 13}`, n));

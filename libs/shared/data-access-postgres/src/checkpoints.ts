@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import type { Migration } from './migrations';
-import { ident, type Tx } from './sql';
+import { ident, prepared, type Tx } from './sql';
 
 /** The framework's own table in every service schema: one row per projection and partition. */
 export const checkpointsMigration: Migration = {
@@ -25,9 +25,9 @@ export async function lockCheckpoint(tx: Tx, schema: string, projection: string,
   const t = `${ident(schema)}.projection_checkpoints`;
   // One round trip: the no-op update on conflict takes the row lock and returns the stored offset.
   const { rows } = await tx.query<{ offset: string }>(
-    `INSERT INTO ${t} AS c (projection, topic, partition, "offset") VALUES ($1, $2, $3, -1)
+    prepared(`INSERT INTO ${t} AS c (projection, topic, partition, "offset") VALUES ($1, $2, $3, -1)
      ON CONFLICT (projection, topic, partition) DO UPDATE SET "offset" = c."offset"
-     RETURNING "offset"`,
+     RETURNING "offset"`),
     [projection, topic, partition],
   );
   return BigInt(rows[0].offset);
@@ -35,7 +35,7 @@ export async function lockCheckpoint(tx: Tx, schema: string, projection: string,
 
 export async function storeCheckpoint(tx: Tx, schema: string, projection: string, topic: string, partition: number, offset: bigint): Promise<void> {
   await tx.query(
-    `UPDATE ${ident(schema)}.projection_checkpoints SET "offset" = $4 WHERE projection = $1 AND topic = $2 AND partition = $3`,
+    prepared(`UPDATE ${ident(schema)}.projection_checkpoints SET "offset" = $4 WHERE projection = $1 AND topic = $2 AND partition = $3`),
     [projection, topic, partition, offset.toString()],
   );
 }
@@ -48,7 +48,7 @@ export interface Checkpoint {
 
 export async function readCheckpoints(db: Pool | Tx, schema: string, projection: string, lock = false): Promise<Checkpoint[]> {
   const { rows } = await db.query<{ topic: string; partition: number; offset: string }>(
-    `SELECT topic, partition, "offset" FROM ${ident(schema)}.projection_checkpoints WHERE projection = $1 ORDER BY topic, partition${lock ? ' FOR SHARE' : ''}`,
+    prepared(`SELECT topic, partition, "offset" FROM ${ident(schema)}.projection_checkpoints WHERE projection = $1 ORDER BY topic, partition${lock ? ' FOR SHARE' : ''}`),
     [projection],
   );
   return rows.map((r) => ({ topic: r.topic, partition: r.partition, offset: String(r.offset) }));
@@ -57,7 +57,7 @@ export async function readCheckpoints(db: Pool | Tx, schema: string, projection:
 /** The checkpoint of one partition without locking it; -1 when nothing was applied. */
 export async function readCheckpoint(db: Pool | Tx, schema: string, projection: string, topic: string, partition: number): Promise<bigint> {
   const { rows } = await db.query<{ offset: string }>(
-    `SELECT "offset" FROM ${ident(schema)}.projection_checkpoints WHERE projection = $1 AND topic = $2 AND partition = $3`,
+    prepared(`SELECT "offset" FROM ${ident(schema)}.projection_checkpoints WHERE projection = $1 AND topic = $2 AND partition = $3`),
     [projection, topic, partition],
   );
   return rows.length === 0 ? -1n : BigInt(rows[0].offset);

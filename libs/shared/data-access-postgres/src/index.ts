@@ -1,4 +1,4 @@
-export { ident, isTransientDbError, withTransaction, type Tx } from './sql';
+export { ident, isTransientDbError, prepared, withTransaction, type PreparedQuery, type Tx } from './sql';
 export { runMigrations, type Migration, type MigrationReport } from './migrations';
 export { checkpointsMigration, lockCheckpoint, readCheckpoint, readCheckpoints, storeCheckpoint, type Checkpoint } from './checkpoints';
 export { applyByType, consumerGroupOf, type EventHandler, type EventHandlers, type PositionedEvent, type Projection, type ProjectionContext } from './projection';

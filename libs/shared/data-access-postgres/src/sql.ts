@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 
 /** Quotes an SQL identifier (schema, table). Identifiers never come from requests, but quote anyway. */
@@ -7,6 +8,30 @@ export function ident(name: string): string {
 }
 
 export type Tx = PoolClient;
+
+/** A query to prepare once per connection (pg's named statements). */
+export interface PreparedQuery {
+  readonly name: string;
+  readonly text: string;
+}
+
+const preparedNames = new Map<string, string>();
+
+/**
+ * For the queries run on every request or batch: a named statement is parsed
+ * and planned once per connection instead of on every call (planning is most
+ * of the cost of a small query, and far more so on the embedded database).
+ * The name comes from the text, so one name never stands for two texts, which
+ * pg refuses. Pass it where a query text goes: `db.query(prepared(sql), params)`.
+ */
+export function prepared(text: string): PreparedQuery {
+  let name = preparedNames.get(text);
+  if (name === undefined) {
+    name = `espalier_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+    preparedNames.set(text, name);
+  }
+  return { name, text };
+}
 
 /**
  * Runs fn in one transaction; rolls back on any throw and rethrows. A checked-

@@ -8,6 +8,7 @@ import {
   extractConfigTable,
   replaceConfigTable,
 } from './config-table';
+import type { SettingSpec } from './setting.types';
 
 describe('config table', () => {
   const table = configTableMarkdown();
@@ -19,6 +20,15 @@ describe('config table', () => {
     assert.ok(lines.some((l) => l.startsWith('| `-database-url` | `DATABASE_URL` | required | all | active |')));
     assert.ok(lines.some((l) => l.startsWith('| `-secret-key` | `ESPALIER_SECRET_KEY` |  | all | active |')));
     assert.ok(lines.some((l) => l.includes('&lt;topic>.dlq')));
+  });
+
+  it('marks a planned setting with its issue', () => {
+    // Synthetic: no catalog setting is planned today.
+    const planned: SettingSpec = {
+      key: 'someday', flag: '-someday', env: 'ESPALIER_SOMEDAY', kind: 'bool', default: 'false',
+      description: 'Some day.', services: ['push'], status: { plannedIn: 42 },
+    };
+    assert.equal(configTableMarkdown([planned]).trimEnd().split('\n')[2], '| `-someday` | `ESPALIER_SOMEDAY` | `false` | push | planned (#42) | Some day. |');
   });
 
   it('replaces only the text between the markers', () => {

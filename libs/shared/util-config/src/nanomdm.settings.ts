@@ -55,10 +55,14 @@ export const nanomdmSettings = [
     description: 'Write raw MDM request plists (and some responses) to stdout.',
     services: ['checkin', 'commands'], status: 'active',
   },
+  // Read by the one-process front door only (no service in the catalog): a separate checkin or
+  // commands process could not honour it (it would serve nothing at all), so its command line
+  // refuses the flag rather than accepting a setting that does nothing; in a distributed stack
+  // the proxy in front is what stops routing the device paths.
   {
     key: 'disableMdm', flag: '-disable-mdm', env: 'ESPALIER_DISABLE_MDM', kind: 'bool', default: 'false',
-    description: 'Do not serve /mdm, /checkin or /authproxy/.',
-    services: ['checkin', 'commands'], status: { plannedIn: 8 },
+    description: 'npm start only: do not serve /mdm, /checkin or /authproxy/ (they answer 404) while the API keeps working. A separate checkin or commands process refuses the flag.',
+    services: [], status: 'active',
   },
   // Security: /migration accepts check-ins with no device certificate at all (API key only).
   {

@@ -15,6 +15,12 @@ describe('one-process environment', () => {
     assert.equal(result.version, false);
   });
 
+  it('takes -disable-mdm, which only the one-process front door reads', () => {
+    const result = oneProcessEnvironment(['-disable-mdm'], {});
+    assert.ok(result.ok);
+    assert.equal(result.env.ESPALIER_DISABLE_MDM, 'true');
+  });
+
   it('reports unknown flags and stray arguments instead of ignoring them', () => {
     const result = oneProcessEnvironment(['-storage', 'pgsql', '-nope'], {});
     assert.deepEqual(result, { ok: false, errors: ['unknown flag: -storage', 'unexpected argument "pgsql": settings are flags (-name value)', 'unknown flag: -nope'] });

@@ -30,9 +30,9 @@ export function givenValue(spec: SettingSpec, cliText: string | undefined, env: 
 export function resolveSetting(spec: SettingSpec, given: GivenValue | undefined, service: ServiceName): Resolution {
   const name = `${spec.flag} (${spec.env})`;
   if (!appliesTo(spec, service)) {
-    return given && given.source === 'the command line'
-      ? error(`${name} is not a setting of the ${service} service (it is read by: ${spec.services.join(', ')})`)
-      : { kind: 'not-read' };
+    if (!given || given.source !== 'the command line') return { kind: 'not-read' };
+    const readers = spec.services.length > 0 ? spec.services.join(', ') : 'npm start only, no separate service';
+    return error(`${name} is not a setting of the ${service} service (it is read by: ${readers})`);
   }
   if (given && isPlanned(spec)) return error(`${name} is not implemented yet (planned in issue #${spec.status.plannedIn})`);
   if (!given) return isRequired(spec) ? error(`${spec.env} (${spec.flag}) is required`) : defaultValue(spec);

@@ -27,6 +27,7 @@ export interface SettingSpec {
   readonly kind: SettingKind;
   readonly default: string | undefined;
   readonly description: string;
+  /** Empty: no service process reads it, only the one-process mode's front door (`npm start`). */
   readonly services: readonly (ServiceName | 'all')[];
   readonly status: SettingStatus;
   /** Never echoed: not in errors, not in help, not as a default in the README. */

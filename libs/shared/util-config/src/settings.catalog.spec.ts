@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { conventionalEnvName, settingsCatalog } from './settings.catalog';
-import type { SettingSpec } from './setting.types';
+import { isPlanned, type SettingSpec } from './setting.types';
 import { parseSettingValue } from './value-parsers';
 
 const catalog: readonly SettingSpec[] = settingsCatalog;
@@ -36,21 +36,20 @@ describe('settings catalog', () => {
     for (const flag of secrets) assert.equal(byFlag.get(flag)?.default, undefined);
   });
 
+  it('leaves -disable-mdm to npm start alone: no service process reads it', () => {
+    assert.deepEqual(byFlag.get('-disable-mdm')?.services, []);
+  });
+
   it('has none of NanoMDM\'s storage flags', () => {
     for (const flag of ['-storage', '-storage-dsn', '-dsn', '-storage-options']) assert.equal(byFlag.has(flag as `-${string}`), false);
   });
 
-  it('marks unbuilt features with their issue and the rest active', () => {
-    const planned: Record<number, string[]> = {
-      8: ['-disable-mdm'],
-    };
-    for (const [issue, flags] of Object.entries(planned)) {
-      for (const flag of flags) assert.deepEqual(byFlag.get(flag as `-${string}`)?.status, { plannedIn: Number(issue) }, flag);
-    }
+  it('has every setting built: none planned, all active', () => {
+    assert.deepEqual(catalog.filter(isPlanned).map((s) => s.flag), []);
     const active = catalog.filter((s) => s.status === 'active').map((s) => s.flag).sort();
     assert.deepEqual(active, [
       '-api', '-apns-connections', '-apns-expiration', '-apns-in-flight', '-apns-url', '-auth-proxy-url', '-body-limit', '-ca', '-catch-up-timeout', '-cert-header', '-checkin', '-consumer-max-attempts',
-      '-database-url', '-debug', '-dm', '-dm-recv-hmac-key', '-dm-send-hmac-key', '-dump', '-escrow-key-unlock-url', '-intermediate', '-kafka-brokers',
+      '-database-url', '-debug', '-disable-mdm', '-dm', '-dm-recv-hmac-key', '-dm-send-hmac-key', '-dump', '-escrow-key-unlock-url', '-intermediate', '-kafka-brokers',
       '-kafka-client-id', '-kafka-partitions', '-kafka-provision', '-listen', '-log-level', '-migrate', '-migration', '-push-coalesce', '-push-wait', '-retention-results', '-retro',
       '-secret-key', '-secret-key-id', '-shutdown-timeout', '-ua-zl-dc', '-version', '-webhook-backoff-max', '-webhook-backoff-min', '-webhook-concurrency',
       '-webhook-hmac-key', '-webhook-max-attempts', '-webhook-order-margin', '-webhook-timeout', '-webhook-url',
