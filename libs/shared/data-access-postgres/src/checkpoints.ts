@@ -33,6 +33,30 @@ export async function lockCheckpoint(tx: Tx, schema: string, projection: string,
   return BigInt(rows[0].offset);
 }
 
+/**
+ * Locks one partition's checkpoint and moves it on to `to` (never back) in
+ * one statement, returning where it stood: the batch's transaction then needs
+ * no second round trip to store it, and the transaction is atomic, so when
+ * it is written does not matter. Same lock as lockCheckpoint: a second member
+ * waits, then reads the first one's offset. Null when the row does not exist
+ * yet (the partition's first batch, or a schema migrated again): then
+ * lockCheckpoint and storeCheckpoint, which create it.
+ */
+export async function advanceCheckpoint(tx: Tx, schema: string, projection: string, topic: string, partition: number, to: bigint): Promise<bigint | null> {
+  const t = `${ident(schema)}.projection_checkpoints`;
+  // The update joins the locked row, so the lock is taken first; it sees the latest committed offset.
+  const { rows } = await tx.query<{ previous: string }>(
+    prepared(`WITH prev AS MATERIALIZED (
+       SELECT "offset" FROM ${t} WHERE projection = $1 AND topic = $2 AND partition = $3 FOR UPDATE),
+     moved AS (
+       UPDATE ${t} c SET "offset" = greatest(c."offset", $4) FROM prev
+       WHERE c.projection = $1 AND c.topic = $2 AND c.partition = $3 RETURNING 1)
+     SELECT "offset" AS previous FROM prev`),
+    [projection, topic, partition, to.toString()],
+  );
+  return rows.length === 0 ? null : BigInt(rows[0].previous);
+}
+
 export async function storeCheckpoint(tx: Tx, schema: string, projection: string, topic: string, partition: number, offset: bigint): Promise<void> {
   await tx.query(
     prepared(`UPDATE ${ident(schema)}.projection_checkpoints SET "offset" = $4 WHERE projection = $1 AND topic = $2 AND partition = $3`),

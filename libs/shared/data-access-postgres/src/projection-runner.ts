@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import type { BatchContext, ConsumedBatch, ConsumedRecord, EventLog, LogConsumer } from '@espalier/contracts/event-log';
 import { decodeEvent, type EspalierEvent } from '@espalier/contracts/events';
-import { lockCheckpoint, readCheckpoint, readCheckpoints, storeCheckpoint } from './checkpoints';
+import { advanceCheckpoint, lockCheckpoint, readCheckpoint, readCheckpoints, storeCheckpoint } from './checkpoints';
 import type { CheckpointBarrier } from './checkpoint-barrier';
 import { deadLetterRecord } from './dead-letter';
 import { consumerGroupOf, type PositionedEvent, type Projection } from './projection';
@@ -187,12 +187,14 @@ export class ProjectionRunner<E = EspalierEvent> {
     work: (tx: Tx, fresh: Candidate<E>[]) => Promise<void>,
   ): Promise<void> {
     await withTransaction(this.deps.pool, async (tx) => {
-      const checkpoint = await lockCheckpoint(tx, this.schema, this.projection.name, batch.topic, batch.partition);
+      // Moved on at once (one round trip, not two): it commits with the rows or not at all.
+      const advanced = await advanceCheckpoint(tx, this.schema, this.projection.name, batch.topic, batch.partition, last);
+      const checkpoint = advanced ?? (await lockCheckpoint(tx, this.schema, this.projection.name, batch.topic, batch.partition));
       const fresh = all.filter((c) => BigInt(c.record.offset) > checkpoint);
       this.stats.alreadyApplied += all.filter((c) => BigInt(c.record.offset) <= checkpoint).length;
       if (fresh.length === 0) return;
       await work(tx, fresh);
-      await storeCheckpoint(tx, this.schema, this.projection.name, batch.topic, batch.partition, last);
+      if (advanced === null) await storeCheckpoint(tx, this.schema, this.projection.name, batch.topic, batch.partition, last);
     });
   }
 
