@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -118,6 +119,32 @@ describe('npm start (one process)', () => {
       assert.deepEqual(queued, [first, second]);
     } finally {
       const exit = await run.stop();
+      assert.deepEqual(exit, { code: 0, signal: null }, run.output());
+    }
+  });
+
+  it('embedded with -webhook-url: the webhook bridge runs in the process and posts NanoMDM webhooks', async () => {
+    const received: { topic: string; checkin_event?: { udid?: string } }[] = [];
+    const receiver = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        received.push(JSON.parse(body));
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const hook = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hook`;
+    const run = await startOneProcess({ ...baseEnv, ESPALIER_DATA_DIR: path.join(dir, 'webhook'), KAFKA_BROKERS: undefined, DATABASE_URL: undefined }, ['-webhook-url', hook]);
+    try {
+      await waitUntilReady(run, [...SERVICES, 'webhook']);
+      const device = new SimulatedDevice(issueDeviceIdentity(ca, { keyType: 'ecdsa' }));
+      const udid = randomUUID().toUpperCase();
+      assert.equal((await device.checkin(run.base, macosAuthenticate({ ids: { udid } }))).status, 200);
+      await waitUntil('the Authenticate webhook', () => received.some((w) => w.topic === 'mdm.Authenticate' && w.checkin_event?.udid === udid), 20_000);
+    } finally {
+      const exit = await run.stop();
+      receiver.close();
       assert.deepEqual(exit, { code: 0, signal: null }, run.output());
     }
   });
