@@ -12,10 +12,12 @@ export interface Database {
 /**
  * DATABASE_URL when set (a real PostgreSQL server); otherwise PostgreSQL
  * embedded in this process (PGlite) with its files under the data
- * directory, served on an ephemeral loopback port so the services' `pg`
- * pools use it like any server. It asks no password, like a local
- * PostgreSQL with trust authentication: any process on this machine could
- * connect while Espalier runs. PGlite runs on a thread of its own.
+ * directory, served on a Unix socket in that directory (private to this
+ * user, mode 0700) so the services' `pg` pools use it like any server. It
+ * asks no password; only this user can reach the socket. A data directory
+ * whose path is too long for a socket name falls back to an ephemeral
+ * loopback port, which any local process could reach while Espalier runs.
+ * PGlite runs on a thread of its own.
  */
 export async function openDatabase(env: NodeJS.ProcessEnv, dataDir: string, logger: Logger): Promise<Database> {
   if (env.DATABASE_URL) {
@@ -23,6 +25,10 @@ export async function openDatabase(env: NodeJS.ProcessEnv, dataDir: string, logg
     return { url: env.DATABASE_URL, description: `PostgreSQL at ${u.host}${u.pathname}`, close: async () => undefined };
   }
   const dir = path.join(dataDir, 'pglite');
-  const db = await EmbeddedPostgresThread.open({ dataDir: dir, logger: logger.child({ component: 'pglite' }) });
-  return { url: db.connectionString, description: `embedded PostgreSQL (PGlite) in ${dir}, served at ${new URL(db.connectionString).host}`, close: () => db.close() };
+  const socketDir = path.join(dataDir, 'run');
+  // Linux allows 107 bytes for a socket path.
+  const fits = Buffer.byteLength(path.join(socketDir, '.s.PGSQL.5432')) <= 100;
+  const db = await EmbeddedPostgresThread.open({ dataDir: dir, socketDir: fits ? socketDir : undefined, logger: logger.child({ component: 'pglite' }) });
+  const servedAt = fits ? `the socket in ${socketDir}` : new URL(db.connectionString).host;
+  return { url: db.connectionString, description: `embedded PostgreSQL (PGlite) in ${dir}, served at ${servedAt}`, close: () => db.close() };
 }

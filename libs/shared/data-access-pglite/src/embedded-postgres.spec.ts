@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -243,7 +243,14 @@ describe('EmbeddedPostgres', () => {
     await pool.end();
     await server.close();
 
-    server = await EmbeddedPostgres.open({ dataDir });
+    // Reopened on a Unix socket this time: private to the user, and a socket file a killed process left is replaced.
+    const socketDir = join(root, 'run');
+    await mkdir(socketDir, { recursive: true });
+    await writeFile(join(socketDir, '.s.PGSQL.5432'), 'stale');
+    server = await EmbeddedPostgres.open({ dataDir, socketDir });
+    assert.match(server.connectionString, /^postgres:\/\/\/postgres\?host=/);
+    assert.equal((await stat(socketDir)).mode & 0o777, 0o700);
+    assert.ok((await stat(join(socketDir, '.s.PGSQL.5432'))).isSocket());
     pool = new pg.Pool({ ...clientConfig(server), max: 10 });
     assert.deepEqual((await pool.query('SELECT x FROM durable')).rows, [{ x: 'kept' }]);
     await straggler.end().catch(() => undefined);

@@ -1,4 +1,5 @@
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
 import { createServer, type Server, type Socket } from 'node:net';
 import { PGlite } from '@electric-sql/pglite';
 import { ClientConnection } from './client-connection';
@@ -13,6 +14,12 @@ export interface EmbeddedPostgresOptions {
   host?: string;
   /** Listen port; default 0 picks a free ephemeral port (see `connectionString`). */
   port?: number;
+  /**
+   * Listen on a Unix socket in this directory instead of TCP (`host` and
+   * `port` are then unused): made private to this user (0700), so no other
+   * user can connect, and cheaper per message than loopback TCP.
+   */
+  socketDir?: string;
   /**
    * How long a connection may hold the session inside a transaction without
    * sending anything while other connections wait for it; it is then terminated
@@ -93,24 +100,28 @@ export class EmbeddedPostgres {
     const started = Date.now();
     const db = await PGlite.create(options.dataDir, { startParams: [...PGlite.defaultStartParams, ...SERVER_SETTINGS] });
     const server = createServer();
+    let connectionString: string;
     try {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(options.port ?? 0, host, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
+      if (options.socketDir) {
+        await mkdir(options.socketDir, { recursive: true, mode: 0o700 });
+        await chmod(options.socketDir, 0o700);
+        const socketPath = path.join(options.socketDir, '.s.PGSQL.5432');
+        await rm(socketPath, { force: true }); // left by a process that was killed
+        await listen(server, (done) => server.listen(socketPath, done));
+        connectionString = `postgres:///postgres?host=${encodeURIComponent(options.socketDir)}&user=postgres&sslmode=disable`;
+      } else {
+        await listen(server, (done) => server.listen(options.port ?? 0, host, done));
+        const address = server.address();
+        if (address === null || typeof address === 'string') throw new Error('embedded postgres: unexpected listen address');
+        const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+        connectionString = `postgres://postgres@${urlHost}:${address.port}/postgres?sslmode=disable`;
+      }
     } catch (error) {
       await db.close();
       throw error;
     }
     server.on('error', (error) => logger.error({ err: error }, 'embedded postgres listener error'));
-    const address = server.address();
-    if (address === null || typeof address === 'string') throw new Error('embedded postgres: unexpected listen address');
-    const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    const connectionString = `postgres://postgres@${urlHost}:${address.port}/postgres?sslmode=disable`;
-    logger.info({ dataDir: options.dataDir, port: address.port, ms: Date.now() - started }, 'embedded postgres ready');
+    logger.info({ dataDir: options.dataDir, ms: Date.now() - started }, 'embedded postgres ready');
     const idleTimeout = options.idleInTransactionTimeoutMs ?? DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS;
     return new EmbeddedPostgres(db, server, idleTimeout, logger, connectionString);
   }
@@ -146,4 +157,14 @@ export class EmbeddedPostgres {
     this.connections.set(id, connection);
     void connection.released.then(() => this.connections.delete(id));
   }
+}
+
+function listen(server: Server, start: (done: () => void) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    start(() => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
 }
