@@ -123,6 +123,29 @@ describe('npm start (one process)', () => {
     }
   });
 
+  it('embedded, killed with SIGKILL: every check-in answered 200 before the kill is there after the restart', async () => {
+    const env = { ...baseEnv, ESPALIER_DATA_DIR: path.join(dir, 'killed'), KAFKA_BROKERS: undefined, DATABASE_URL: undefined };
+    const udids = Array.from({ length: 20 }, () => randomUUID().toUpperCase());
+    let run = await startOneProcess(env);
+    await waitUntilReady(run, SERVICES);
+    await Promise.all(
+      udids.map(async (udid) => {
+        const device = new SimulatedDevice(issueDeviceIdentity(ca, { keyType: 'ecdsa' }));
+        assert.equal((await device.checkin(run.base, macosAuthenticate({ ids: { udid } }))).status, 200);
+        assert.equal((await device.checkin(run.base, macosTokenUpdate({ ids: { udid }, token: randomBytes(32) }))).status, 200);
+      }),
+    );
+    run.child.kill('SIGKILL');
+    await run.exited;
+    run = await startOneProcess(env);
+    try {
+      await waitUntilReady(run, SERVICES);
+      for (const udid of udids) assert.equal((await call(run, 'GET', `/v1/enrollments/${udid}`)).status, 200, udid);
+    } finally {
+      await run.stop();
+    }
+  });
+
   it('embedded with -webhook-url: the webhook bridge runs in the process and posts NanoMDM webhooks', async () => {
     const received: { topic: string; checkin_event?: { udid?: string } }[] = [];
     const receiver = http.createServer((req, res) => {
