@@ -179,6 +179,15 @@ describe('EmbeddedPostgres', () => {
     }
   });
 
+  it('keeps no answer in memory once it was sent (600 results of about 500 KB each)', async () => {
+    await pool.query(`CREATE TABLE big_rows AS SELECT g AS id, repeat('x', 1000) AS v FROM generate_series(1, 600) g`);
+    const before = process.memoryUsage().heapUsed;
+    for (let i = 0; i < 600; i++) await pool.query({ name: 'big-rows', text: 'SELECT id, v FROM big_rows WHERE id > $1 ORDER BY id LIMIT 500', values: [i % 100] });
+    const grownMiB = (process.memoryUsage().heapUsed - before) / 1048576;
+    // Retaining them (as PGlite's execProtocolRaw does) would grow the heap by about 300 MB.
+    assert.ok(grownMiB < 100, `heap grew by ${grownMiB.toFixed(0)} MiB`);
+  });
+
   it('returns results larger than PGlite\'s 1 MiB receive buffer', async () => {
     const r = await pool.query<{ s: string }>('SELECT repeat($1, 3000000) AS s', ['ab']);
     assert.equal(r.rows[0].s.length, 6_000_000);

@@ -56,7 +56,7 @@ const DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000;
  *
  * Durability (verified for PGlite 0.5.16 with its Node filesystem): PGlite starts
  * postgres with `-F` (fsync off) and its NODEFS mount has no fsync operation, while
- * `syncToFs` (which `execProtocolRaw` calls after every unit by default, and which
+ * `syncToFs` (which `execProtocolRawStream` calls after every unit by default, and which
  * is left on here) is a no-op for that filesystem. What does hold is that postgres
  * writes through to the host files with synchronous `write` calls during the
  * statement: the WAL of a COMMIT is in the host's page cache when the client gets
