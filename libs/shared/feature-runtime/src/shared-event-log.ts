@@ -1,4 +1,5 @@
-import type { CommittedOffset, EventLog, LogConsumer, LogSubscription, PartitionEnd, TopicSpec } from '@espalier/contracts/event-log';
+import type { LogConsumer, LogSubscription } from '@espalier/contracts/event-log';
+import { EventLogDecorator } from './event-log-decorator';
 
 /**
  * One service's view of a log its host shares with other services (the
@@ -7,19 +8,10 @@ import type { CommittedOffset, EventLog, LogConsumer, LogSubscription, Partition
  * awaited by their callers. The log itself stays open for the others, and
  * its host closes it last.
  */
-export class SharedEventLogView implements EventLog {
-  readonly deleteGroup?: (groupId: string) => Promise<void>;
+export class SharedEventLogView extends EventLogDecorator {
   private readonly consumers = new Set<LogConsumer>();
 
-  constructor(private readonly inner: EventLog & { deleteGroup?(groupId: string): Promise<void> }) {
-    if (inner.deleteGroup) this.deleteGroup = (groupId) => inner.deleteGroup!(groupId);
-  }
-
-  get appender() {
-    return this.inner.appender;
-  }
-
-  subscribe(subscription: LogSubscription): LogConsumer {
+  override subscribe(subscription: LogSubscription): LogConsumer {
     const consumer = this.inner.subscribe(subscription);
     const handle: LogConsumer = {
       start: () => {
@@ -34,27 +26,7 @@ export class SharedEventLogView implements EventLog {
     return handle;
   }
 
-  endOffsets(topic: string): Promise<PartitionEnd[]> {
-    return this.inner.endOffsets(topic);
-  }
-
-  committedOffsets(groupId: string, topics: readonly string[]): Promise<CommittedOffset[]> {
-    return this.inner.committedOffsets(groupId, topics);
-  }
-
-  partitionFor(topic: string, key: string): Promise<number> {
-    return this.inner.partitionFor(topic, key);
-  }
-
-  provisionTopics(topics: readonly TopicSpec[]): Promise<void> {
-    return this.inner.provisionTopics(topics);
-  }
-
-  ping(): Promise<void> {
-    return this.inner.ping();
-  }
-
-  async close(): Promise<void> {
+  override async close(): Promise<void> {
     await Promise.all([...this.consumers].map((c) => c.stop()));
     this.consumers.clear();
   }

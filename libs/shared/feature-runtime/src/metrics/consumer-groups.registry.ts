@@ -1,4 +1,5 @@
-import type { CommittedOffset, EventLog, LogConsumer, LogSubscription, PartitionEnd, TopicSpec } from '@espalier/contracts/event-log';
+import type { EventLog, LogConsumer, LogSubscription } from '@espalier/contracts/event-log';
+import { EventLogDecorator, type DeletableGroupsLog } from '../event-log-decorator';
 
 /** A consumer group this process runs, as it subscribed. */
 export interface RunningGroup {
@@ -40,22 +41,15 @@ export class ConsumerGroupRegistry {
 }
 
 /** The event log, unchanged, except that subscriptions are reported to the registry. */
-class GroupTrackingEventLog implements EventLog {
-  /** The adapter's optional extra stays reachable through the decorator: replay deletes its throw-away group with it. */
-  readonly deleteGroup?: (groupId: string) => Promise<void>;
-
+class GroupTrackingEventLog extends EventLogDecorator {
   constructor(
-    private readonly inner: EventLog & { deleteGroup?(groupId: string): Promise<void> },
+    inner: DeletableGroupsLog,
     private readonly registry: ConsumerGroupRegistry,
   ) {
-    if (inner.deleteGroup) this.deleteGroup = (groupId) => inner.deleteGroup!(groupId);
+    super(inner);
   }
 
-  get appender() {
-    return this.inner.appender;
-  }
-
-  subscribe(subscription: LogSubscription): LogConsumer {
+  override subscribe(subscription: LogSubscription): LogConsumer {
     const consumer = this.inner.subscribe(subscription);
     let state: 'new' | 'started' | 'stopped' = 'new';
     return {
@@ -76,29 +70,5 @@ class GroupTrackingEventLog implements EventLog {
         await consumer.stop();
       },
     };
-  }
-
-  endOffsets(topic: string): Promise<PartitionEnd[]> {
-    return this.inner.endOffsets(topic);
-  }
-
-  committedOffsets(groupId: string, topics: readonly string[]): Promise<CommittedOffset[]> {
-    return this.inner.committedOffsets(groupId, topics);
-  }
-
-  partitionFor(topic: string, key: string): Promise<number> {
-    return this.inner.partitionFor(topic, key);
-  }
-
-  provisionTopics(topics: readonly TopicSpec[]): Promise<void> {
-    return this.inner.provisionTopics(topics);
-  }
-
-  ping(): Promise<void> {
-    return this.inner.ping();
-  }
-
-  close(): Promise<void> {
-    return this.inner.close();
   }
 }
