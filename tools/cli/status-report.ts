@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import { lagOf, type PartitionEnd } from '@espalier/contracts/event-log';
-import type { KafkaConsumerGroups } from '@espalier/shared/data-access-kafka';
 import { consumerGroupOf, readCheckpoints, type ServiceSchema } from '@espalier/shared/data-access-postgres';
+import type { StatusLogSource } from './status-log-source';
 
 /** One partition of a consumer group: its committed offset (the next it reads), the log end, and the difference. */
 export interface GroupPartition {
@@ -55,12 +55,12 @@ export interface StatusReport {
 export class TopicEnds {
   private readonly known = new Map<string, Promise<PartitionEnd[] | null>>();
 
-  constructor(private readonly kafka: Pick<KafkaConsumerGroups, 'endOffsets'>) {}
+  constructor(private readonly log: Pick<StatusLogSource, 'endOffsets'>) {}
 
   of(topic: string): Promise<PartitionEnd[] | null> {
     let ends = this.known.get(topic);
     if (!ends) {
-      ends = this.kafka.endOffsets(topic).catch(() => null);
+      ends = this.log.endOffsets(topic).catch(() => null);
       this.known.set(topic, ends);
     }
     return ends;
@@ -72,10 +72,10 @@ const GROUP_PREFIX = 'espalier.';
 const CONCURRENCY = 8;
 const UNDEFINED_TABLE = '42P01';
 
-export async function groupStatuses(kafka: KafkaConsumerGroups, ends: TopicEnds): Promise<GroupStatus[]> {
-  const groups = await kafka.list(GROUP_PREFIX);
+export async function groupStatuses(log: StatusLogSource, ends: TopicEnds): Promise<GroupStatus[]> {
+  const groups = await log.list(GROUP_PREFIX);
   return mapLimited(groups, CONCURRENCY, async (group) => {
-    const committed = await kafka.committedOffsets(group.groupId);
+    const committed = await log.committedOffsets(group.groupId);
     const partitions: GroupPartition[] = [];
     for (const topic of [...new Set(committed.map((c) => c.topic))].sort()) {
       const topicEnds = await ends.of(topic);

@@ -4,6 +4,8 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { KafkaEventLog } from '@espalier/shared/data-access-kafka';
+import { PgEventLog } from '@espalier/shared/data-access-pglog';
+import { Pool } from 'pg';
 import { freePort, recordingLogger, repoRoot, testInfra, uniqueName } from '@espalier/shared/util-testing';
 import type { StatusReport } from './status-report';
 import { serviceSchemas } from './service-schemas';
@@ -94,5 +96,57 @@ describe('espalier status against the real broker and database', () => {
     const run = await status(['--bogus'], env);
     assert.equal(run.code, 2);
     assert.match(run.stderr, /^status: invalid configuration:\n {2}- unknown flag: -bogus$/m);
+  });
+});
+
+describe('espalier status on the event log kept in PostgreSQL (no -kafka-brokers)', () => {
+  const infra = testInfra();
+  const env = { KAFKA_BROKERS: '', DATABASE_URL: infra.databaseUrl };
+  const topic = uniqueName('t').toLowerCase() + '.pgstatus';
+  const group = `espalier.test.pgstatus.${uniqueName('g')}`;
+
+  before(async () => {
+    // The log services keep without brokers (schema eventlog); a group at offset 4 of 10 records: lag 6.
+    const log = new PgEventLog({ connectionString: infra.databaseUrl, logger: recordingLogger(), poolSize: 2 });
+    await log.connect();
+    try {
+      await log.provisionTopics([{ topic, partitions: 1 }]);
+      await log.appender.append(Array.from({ length: 10 }, (_, n) => ({ topic, key: 'k', value: Buffer.from(String(n)), headers: {} })));
+    } finally {
+      await log.close();
+    }
+    const pool = new Pool({ connectionString: infra.databaseUrl, max: 1 });
+    await pool.query(`INSERT INTO eventlog.committed_offsets (group_id, topic, partition, "offset") VALUES ($1, $2, 0, 4)`, [group, topic]);
+    await pool.end();
+  });
+
+  it('--json: the group with its lag, read from the tables', async () => {
+    const run = await status(['--json'], env);
+    assert.equal(run.code, 0, run.stderr);
+    const report = JSON.parse(run.stdout) as StatusReport;
+    assert.deepEqual(
+      report.groups.find((g) => g.groupId === group),
+      { groupId: group, state: 'Empty', members: 0, totalLag: 6, partitions: [{ topic, partition: 0, committed: '4', end: '10', lag: 6 }] },
+    );
+  });
+
+  it('says so, and exits 1, when the database holds no event log (and creates none)', async () => {
+    const pool = new Pool({ connectionString: infra.databaseUrl, max: 1 });
+    const scratch = uniqueName('statusdb').toLowerCase();
+    await pool.query(`CREATE DATABASE ${scratch}`);
+    try {
+      const url = new URL(infra.databaseUrl);
+      url.pathname = `/${scratch}`;
+      const run = await status([], { KAFKA_BROKERS: '', DATABASE_URL: url.toString() });
+      assert.equal(run.code, 1);
+      assert.match(run.stderr, /^status: cannot reach the event log in PostgreSQL at .*schema eventlog does not exist/m);
+      const other = new Pool({ connectionString: url.toString(), max: 1 });
+      const { rows } = await other.query(`SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = 'eventlog'`);
+      await other.end();
+      assert.equal(rows[0].n, 0, 'status created nothing');
+    } finally {
+      await pool.query(`DROP DATABASE IF EXISTS ${scratch}`);
+      await pool.end();
+    }
   });
 });

@@ -1,16 +1,17 @@
 /**
- * npm run status [-- --json]: every consumer group the brokers know whose ID
+ * npm run status [-- --json]: every consumer group the log knows whose ID
  * starts with "espalier." with its lag per topic and partition (log end minus
  * committed offset) and a total, then every projection of every service with
  * its PostgreSQL checkpoints per partition and their lag against the log end.
- * A projection's checkpoint is its true position; its group's committed
- * offset follows it. Exit 0; 1 when Kafka or PostgreSQL cannot be reached
- * (the message says which); 2 for invalid configuration.
+ * The log is Kafka, or without -kafka-brokers the one services keep in
+ * PostgreSQL. A projection's checkpoint is its true position; its group's
+ * committed offset follows it. Exit 0; 1 when the log or PostgreSQL cannot
+ * be read (the message says which); 2 for invalid configuration.
  */
-import { KafkaConsumerGroups } from '@espalier/shared/data-access-kafka';
 import { createPool, type ServiceSchema } from '@espalier/shared/data-access-postgres';
 import { loadConfig } from '@espalier/shared/util-config';
 import { serviceSchemas } from './service-schemas';
+import { kafkaSource, postgresSource } from './status-log-source';
 import { formatStatus } from './status-format';
 import { groupStatuses, projectionStatuses, TopicEnds, type StatusReport } from './status-report';
 
@@ -25,10 +26,7 @@ export interface StatusDeps {
   readonly schemas: Readonly<Record<string, ServiceSchema>>;
 }
 
-/** kafkajs logs each failed connection attempt; the one failure that matters is reported once, below. */
-const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
-
-const USAGE = 'usage: espalier status [--json] [-kafka-brokers host:port,…] [-database-url postgres://…]\n';
+const USAGE = 'usage: espalier status [--json] [-kafka-brokers host:port,…] [-database-url postgres://…]   (without -kafka-brokers: the log kept in PostgreSQL)\n';
 
 export async function runStatus(argv: string[], deps: Partial<StatusDeps> = {}): Promise<number> {
   const { out, err, env, schemas } = { out: process.stdout, err: process.stderr, env: process.env, schemas: serviceSchemas, ...deps };
@@ -40,32 +38,28 @@ export async function runStatus(argv: string[], deps: Partial<StatusDeps> = {}):
     return 2;
   }
   const { kafkaBrokers, databaseUrl } = loaded.config;
-  if (!kafkaBrokers) {
-    await print(err, 'status: -kafka-brokers (KAFKA_BROKERS) is required: status reads Kafka consumer groups, and does not yet read the log kept in PostgreSQL (lag is on each service\'s /metrics)\n');
-    return 2;
-  }
-  // Two tries, not eight: an operator asking for status wants to hear at once that a server is down.
-  const kafka = new KafkaConsumerGroups({ brokers: kafkaBrokers, clientId: 'espalier-status', logger: quiet, retries: 1 });
+  const log = kafkaBrokers ? kafkaSource(kafkaBrokers) : postgresSource(databaseUrl, where(databaseUrl));
   const pool = createPool({ connectionString: databaseUrl, applicationName: 'espalier-status', max: 2 });
   try {
-    const [kafkaUp, pgUp] = await Promise.allSettled([kafka.connect(), pool.query('SELECT 1')]);
+    const [logUp, pgUp] = await Promise.allSettled([log.connect(), pool.query('SELECT 1')]);
+    // A PostgreSQL that is down is said once, not again for the log kept in it.
     const down = [
-      kafkaUp.status === 'rejected' ? `cannot reach Kafka at ${kafkaBrokers.join(',')} (-kafka-brokers / KAFKA_BROKERS): ${messageOf(kafkaUp.reason)}` : null,
+      logUp.status === 'rejected' && (kafkaBrokers || pgUp.status === 'fulfilled') ? `cannot reach ${log.where}: ${messageOf(logUp.reason)}` : null,
       pgUp.status === 'rejected' ? `cannot reach PostgreSQL at ${where(databaseUrl)} (-database-url / DATABASE_URL): ${messageOf(pgUp.reason)}` : null,
     ].filter((m) => m !== null);
     if (down.length > 0) {
       await print(err, down.map((m) => `status: ${m}\n`).join(''));
       return 1;
     }
-    const ends = new TopicEnds(kafka);
-    const report: StatusReport = { groups: await groupStatuses(kafka, ends), projections: await projectionStatuses(pool, schemas, ends) };
+    const ends = new TopicEnds(log);
+    const report: StatusReport = { groups: await groupStatuses(log, ends), projections: await projectionStatuses(pool, schemas, ends) };
     await print(out, json ? JSON.stringify(report, null, 2) + '\n' : formatStatus(report));
     return 0;
   } catch (error) {
     await print(err, `status: ${messageOf(error)}\n`);
     return 1;
   } finally {
-    await kafka.close();
+    await log.close().catch(() => undefined);
     await pool.end().catch(() => undefined);
   }
 }

@@ -158,6 +158,12 @@ export class PgEventLog implements EventLog {
     await this.pool.query('SELECT 1');
   }
 
+  /** Whether the log's schema exists, for read-only tools that must not create it (connect does). */
+  async schemaExists(): Promise<{ exists: boolean }> {
+    const { rows } = await this.pool.query<{ exists: boolean }>('SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1) AS exists', [this.schema]);
+    return { exists: rows[0].exists };
+  }
+
   /** Stops consumers (each finishes and commits its batch), finishes appends, then closes the pool. */
   async close(): Promise<void> {
     await Promise.all([...this.consumers].map((c) => c.stop()));
