@@ -10,3 +10,4 @@ export type {
   TopicSpec,
 } from './event-log.port';
 export { compareOffsets, lagOf, nextOffset } from './offsets';
+export { RunningConsumers } from './running-consumers';

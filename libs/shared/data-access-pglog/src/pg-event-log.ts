@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import type { CommittedOffset, EventLog, LogConsumer, LogSubscription, PartitionEnd, TopicSpec } from '@espalier/contracts/event-log';
+import { RunningConsumers, type CommittedOffset, type EventLog, type LogConsumer, type LogSubscription, type PartitionEnd, type TopicSpec } from '@espalier/contracts/event-log';
 import { createPool, ident, runMigrations } from '@espalier/shared/data-access-postgres';
 import { readEnds } from './log-queries';
 import { membersKeyOf } from './member-session';
@@ -51,7 +51,7 @@ export class PgEventLog implements EventLog {
   private readonly q: string;
   private readonly catalog: TopicCatalog;
   private readonly tail: LogTail;
-  private readonly consumers = new Set<LogConsumer>();
+  private readonly consumers = new RunningConsumers();
   private readonly localOwners = new Set<string>();
   private readonly consumerOptions: PgConsumerOptions;
 
@@ -83,18 +83,7 @@ export class PgEventLog implements EventLog {
       { pool: this.pool, connectionString: this.options.connectionString, schema: this.q, catalog: this.catalog, tail: this.tail, logger: this.options.logger, localOwners: this.localOwners },
       this.consumerOptions,
     );
-    const handle: LogConsumer = {
-      start: () => {
-        this.consumers.add(handle);
-        return consumer.start();
-      },
-      stop: async () => {
-        this.consumers.delete(handle);
-        await consumer.stop();
-        if (subscription.ephemeral) await this.deleteGroup(subscription.groupId);
-      },
-    };
-    return handle;
+    return this.consumers.track(consumer, subscription.ephemeral ? () => this.deleteGroup(subscription.groupId) : undefined);
   }
 
   async endOffsets(topic: string): Promise<PartitionEnd[]> {
@@ -166,8 +155,7 @@ export class PgEventLog implements EventLog {
 
   /** Stops consumers (each finishes and commits its batch), finishes appends, then closes the pool. */
   async close(): Promise<void> {
-    await Promise.all([...this.consumers].map((c) => c.stop()));
-    this.consumers.clear();
+    await this.consumers.stopAll();
     await this.appender.flush();
     this.tail.close();
     await this.pool.end();

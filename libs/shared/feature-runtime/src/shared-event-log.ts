@@ -1,4 +1,4 @@
-import type { LogConsumer, LogSubscription } from '@espalier/contracts/event-log';
+import { RunningConsumers, type LogConsumer, type LogSubscription } from '@espalier/contracts/event-log';
 import { EventLogDecorator } from './event-log-decorator';
 
 /**
@@ -9,25 +9,13 @@ import { EventLogDecorator } from './event-log-decorator';
  * its host closes it last.
  */
 export class SharedEventLogView extends EventLogDecorator {
-  private readonly consumers = new Set<LogConsumer>();
+  private readonly consumers = new RunningConsumers();
 
   override subscribe(subscription: LogSubscription): LogConsumer {
-    const consumer = this.inner.subscribe(subscription);
-    const handle: LogConsumer = {
-      start: () => {
-        this.consumers.add(handle);
-        return consumer.start();
-      },
-      stop: async () => {
-        this.consumers.delete(handle);
-        await consumer.stop();
-      },
-    };
-    return handle;
+    return this.consumers.track(this.inner.subscribe(subscription));
   }
 
-  override async close(): Promise<void> {
-    await Promise.all([...this.consumers].map((c) => c.stop()));
-    this.consumers.clear();
+  override close(): Promise<void> {
+    return this.consumers.stopAll();
   }
 }
