@@ -13,6 +13,7 @@ import {
 } from '@espalier/contracts/routing';
 import { settingsCatalog } from '@espalier/shared/util-config';
 import { directive, directives, expand, locations, parseNginx, selectLocation } from './nginx-conf';
+import { SERVICE_NODE_OPTIONS } from '../../tools/build/service-build';
 
 // No Docker engine runs these tests: the stack is checked by reading its files.
 const root = join(__dirname, '..', '..');
@@ -113,8 +114,8 @@ describe('docker-compose.yml: Espalier services', () => {
         assert.equal(build?.dockerfile ?? 'Dockerfile', 'Dockerfile');
       });
 
-      it(`runs apps/${name}/src/main.ts through tsx`, () => {
-        assert.deepEqual(service.command, ['node', '--import', 'tsx', `apps/${name}/src/main.ts`]);
+      it(`runs the bundle of apps/${name} that the image builds`, () => {
+        assert.deepEqual(service.command, ['node', `dist/apps/${name}/main.js`]);
       });
 
       it(`has a healthcheck on ${HEALTH_PATHS.ready} at the ${APP_PORT_ENV} port`, () => {
@@ -184,8 +185,8 @@ describe('docker-compose.yml: Espalier services', () => {
 describe('docker-compose.yml: the webhook service (NanoMDM -webhook-url)', () => {
   const webhook = services.webhook as ComposeService & { profiles?: string[] };
 
-  it('runs apps/webhook/src/main.ts from the shared image, only with --profile webhook', () => {
-    assert.deepEqual(webhook.command, ['node', '--import', 'tsx', 'apps/webhook/src/main.ts']);
+  it('runs the webhook bundle from the shared image, only with --profile webhook', () => {
+    assert.deepEqual(webhook.command, ['node', 'dist/apps/webhook/main.js']);
     assert.equal(webhook.image, services.checkin.image);
     assert.deepEqual(webhook.profiles, ['webhook']);
     assert.deepEqual(dependsOn(webhook), dependsOn(services.checkin));
@@ -318,10 +319,18 @@ describe('Dockerfile', () => {
   const dockerfile = read('Dockerfile');
   const pkg = JSON.parse(read('package.json')) as { dependencies: Record<string, string> };
 
-  it('builds on node:20 and installs production dependencies, which include tsx', () => {
+  it('builds on node:20 and installs production dependencies, which include tsx and esbuild', () => {
     assert.match(dockerfile, /^FROM node:20[-.\w]*\s*$/m);
     assert.match(dockerfile, /^RUN npm ci --omit=dev\b/m);
-    assert.ok(pkg.dependencies.tsx, 'tsx must be a runtime dependency: the services run through it');
+    assert.ok(pkg.dependencies.tsx, 'tsx must be a runtime dependency: the command-line tools run through it');
+    assert.ok(pkg.dependencies.esbuild, 'esbuild must be a runtime dependency: the image bundles the services with it');
+  });
+
+  it('bundles the services after copying the sources, and runs them with SERVICE_NODE_OPTIONS', () => {
+    const lines = dockerfile.split('\n');
+    const build = lines.findIndex((l) => /^RUN node --import tsx tools\/cli\/build\.ts\b/.test(l));
+    assert.ok(build > lines.findIndex((l) => /^COPY libs\b/.test(l)), 'the build runs after the sources are copied');
+    assert.equal(/^ENV NODE_OPTIONS="([^"]*)"\s*$/m.exec(dockerfile)?.[1], SERVICE_NODE_OPTIONS.join(' '));
   });
 
   it('copies what tsx needs at run time and runs as the node user', () => {

@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createTestCa, freePort, testInfra } from '@espalier/shared/util-testing';
+import { createTestCa, freePort, repoRoot, testInfra } from '@espalier/shared/util-testing';
+import { BUILT_SERVICES, buildServices, builtEntry, SERVICE_NODE_OPTIONS } from '../../tools/build/service-build';
 import { startService, waitForStatus } from './service-process';
 
 describe('the four services as processes', () => {
@@ -39,6 +40,26 @@ describe('the four services as processes', () => {
         assert.deepEqual(rows.map((r) => r.table_schema).sort(), [...SERVICES].sort(), 'each service owns its schema');
       } finally {
         await pool.end();
+      }
+    } finally {
+      for (const svc of services) svc.child.kill('SIGTERM');
+    }
+    for (const svc of services) {
+      const exit = await svc.exited;
+      assert.ok(exit.code === 0 || exit.signal === 'SIGTERM', `clean exit, got ${JSON.stringify(exit)}`);
+      assert.match(svc.output(), /"msg":"shut down cleanly"/);
+    }
+  });
+
+  it('run as the image runs them (the bundles of `npm run build`, SERVICE_NODE_OPTIONS): ready, and stop cleanly', async () => {
+    const outputs = await buildServices(repoRoot);
+    assert.deepEqual(outputs.map((f) => path.relative(repoRoot, f)), BUILT_SERVICES.map((s) => `dist/apps/${s}/main.js`));
+    const services = await Promise.all(SERVICES.map((s) => startService(s, { ...env, ...own[s] }, [], { built: true })));
+    try {
+      for (const [i, svc] of services.entries()) {
+        const ready = await waitForStatus(svc, '/readyz', 200);
+        assert.equal(((await ready.json()) as { service: string }).service, SERVICES[i]);
+        assert.deepEqual(svc.child.spawnargs.slice(1), [...SERVICE_NODE_OPTIONS, builtEntry(repoRoot, SERVICES[i])]);
       }
     } finally {
       for (const svc of services) svc.child.kill('SIGTERM');

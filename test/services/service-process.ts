@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { freePort, repoRoot } from '@espalier/shared/util-testing';
+import { builtEntry, SERVICE_NODE_OPTIONS, type BuiltService } from '../../tools/build/service-build';
 
 export interface ServiceProcess {
   readonly child: ChildProcess;
@@ -10,10 +11,23 @@ export interface ServiceProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts apps/<service>/src/main.ts as its own process, as a deployment would. */
-export async function startService(service: string, env: Record<string, string | undefined>, args: string[] = [], nodeArgs: string[] = []): Promise<ServiceProcess> {
+export interface ServiceLaunch {
+  /** Options for node itself (e.g. --cpu-prof), before the entry point. */
+  readonly nodeArgs?: readonly string[];
+  /**
+   * Run the bundle `npm run build` made (dist/apps/<service>/main.js) with
+   * SERVICE_NODE_OPTIONS, as the Docker image does, instead of the sources through tsx.
+   */
+  readonly built?: boolean;
+}
+
+/** Starts a service as its own process, as a deployment would: its sources through tsx, or its build. */
+export async function startService(service: string, env: Record<string, string | undefined>, args: string[] = [], launch: ServiceLaunch = {}): Promise<ServiceProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(repoRoot, `apps/${service}/src/main.ts`), ...args], {
+  const entry = launch.built
+    ? [...SERVICE_NODE_OPTIONS, builtEntry(repoRoot, service as BuiltService)]
+    : ['--import', 'tsx', path.join(repoRoot, `apps/${service}/src/main.ts`)];
+  const child = spawn(process.execPath, [...(launch.nodeArgs ?? []), ...entry, ...args], {
     cwd: repoRoot,
     env: { ...process.env, ESPALIER_LISTEN: `127.0.0.1:${port}`, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -73,7 +73,7 @@ async function main() {
     ESPALIER_CA: caPath,
     ESPALIER_SECRET_KEY: randomBytes(32).toString('base64'),
     ESPALIER_LOG_LEVEL: 'warn',
-  }, [], process.argv.includes('--profile') ? ['--cpu-prof', `--cpu-prof-dir=${arg('profile', 'prof')}`] : []);
+  }, [], { nodeArgs: process.argv.includes('--profile') ? ['--cpu-prof', `--cpu-prof-dir=${arg('profile', 'prof')}`] : [] });
   try {
     await waitForStatus(svc, '/readyz', 200);
     const agent = new Agent({ keepAlive: true, maxSockets: concurrency });

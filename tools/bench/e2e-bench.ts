@@ -61,6 +61,12 @@ function pushCounter(requests: { deviceToken: string | undefined }[]) {
   };
 }
 
+/** `--cpu-prof DIR`: each service process writes a V8 CPU profile there when it stops. */
+function profileArgs(): string[] {
+  const at = process.argv.indexOf('--cpu-prof');
+  return at < 0 ? [] : ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.argv[at + 1])}`];
+}
+
 async function main(): Promise<void> {
   const devicesN = intArg('devices', 1_000);
   const rounds = intArg('rounds', 5);
@@ -74,7 +80,7 @@ async function main(): Promise<void> {
   const env = { ESPALIER_LOG_LEVEL: 'warn', ESPALIER_API: key, ESPALIER_APNS_URL: apns.url, NODE_EXTRA_CA_CERTS: apnsCa, ...secrets.env };
   let stack: BenchStack | null = null;
   try {
-    stack = embedded ? await startEmbedded(env) : await startDistributed(env, { brokers: requiredEnv('KAFKA_BROKERS'), databaseUrl: requiredEnv('DATABASE_URL') });
+    stack = embedded ? await startEmbedded(env) : await startDistributed(env, { brokers: requiredEnv('KAFKA_BROKERS'), databaseUrl: requiredEnv('DATABASE_URL') }, profileArgs());
     const ports = stack.ports;
     console.error(`bench: ${stack.label}; signing ${devicesN} devices × ${rounds + 3} bodies…`);
     const run = await prepareRun(stack.log, secrets.ca, { devices: devicesN, rounds, keyType: 'ecdsa', threads: 2 });

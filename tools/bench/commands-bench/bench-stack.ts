@@ -101,7 +101,7 @@ export interface BenchServices {
 export async function startServices(infra: BenchInfra, secrets: BenchSecrets, profileDir?: string): Promise<BenchServices> {
   const env = { KAFKA_BROKERS: infra.brokers, DATABASE_URL: infra.databaseUrl, ESPALIER_LOG_LEVEL: 'warn', ...secrets.env };
   const nodeArgs = (name: string) => (profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}.cpuprofile`] : []);
-  const started = await Promise.allSettled([startService('checkin', env, [], nodeArgs('checkin')), startService('commands', env, [], nodeArgs('commands'))]);
+  const started = await Promise.allSettled([startService('checkin', env, [], { nodeArgs: nodeArgs('checkin') }), startService('commands', env, [], { nodeArgs: nodeArgs('commands') })]);
   const running = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   stopChildrenOnExit();
   for (const svc of running) children.add(svc.child);

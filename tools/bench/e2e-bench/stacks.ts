@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { EventLog } from '@espalier/contracts/event-log';
 import { partitionOfKey } from '@espalier/shared/data-access-pglog';
+import { repoRoot } from '@espalier/shared/util-testing';
+import { buildServices } from '../../build/service-build';
 import { startOneProcess, waitUntilReady } from '../../../test/one-process/one-process-harness';
 import { startService, waitForStatus, type ServiceProcess } from '../../../test/services/service-process';
 import { openClients } from '../commands-bench/bench-stack';
@@ -19,8 +21,13 @@ export interface BenchStack {
 
 const SERVICES = ['checkin', 'commands', 'push', 'api'] as const;
 
-/** The four services as their own processes on the real Kafka and PostgreSQL (KAFKA_BROKERS, DATABASE_URL). */
-export async function startDistributed(env: Record<string, string>, infra: { brokers: string; databaseUrl: string }): Promise<BenchStack> {
+/**
+ * The four services as their own processes on the real Kafka and PostgreSQL
+ * (KAFKA_BROKERS, DATABASE_URL), run as the Docker image runs them: the
+ * bundles of `npm run build` (made here first) with SERVICE_NODE_OPTIONS.
+ */
+export async function startDistributed(env: Record<string, string>, infra: { brokers: string; databaseUrl: string }, nodeArgs: string[] = []): Promise<BenchStack> {
+  await buildServices(repoRoot, SERVICES);
   const clients = await openClients(infra);
   const services: Partial<Record<(typeof SERVICES)[number], ServiceProcess>> = {};
   const stop = async () => {
@@ -29,7 +36,7 @@ export async function startDistributed(env: Record<string, string>, infra: { bro
     await clients.close();
   };
   try {
-    for (const name of SERVICES) services[name] = await startService(name, { ...env, KAFKA_BROKERS: infra.brokers, DATABASE_URL: infra.databaseUrl });
+    for (const name of SERVICES) services[name] = await startService(name, { ...env, KAFKA_BROKERS: infra.brokers, DATABASE_URL: infra.databaseUrl }, [], { nodeArgs, built: true });
     for (const s of Object.values(services)) await waitForStatus(s, '/readyz', 200, 600_000);
   } catch (error) {
     await stop();
@@ -37,7 +44,7 @@ export async function startDistributed(env: Record<string, string>, infra: { bro
   }
   const all = services as Record<(typeof SERVICES)[number], ServiceProcess>;
   return {
-    label: 'distributed (four processes, Kafka, PostgreSQL)',
+    label: 'distributed (four processes from dist/, Kafka, PostgreSQL)',
     ports: { checkin: all.checkin.port, commands: all.commands.port, api: all.api.port },
     pids: Object.fromEntries(SERVICES.map((n) => [n, all[n].child.pid as number])),
     log: clients.log,
