@@ -23,11 +23,12 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { CHECKIN_CONTENT_TYPE, FIXTURE_TOPIC, issuePushCertificate, REPORT_CONTENT_TYPE, repoRoot, startFakeApns } from '@espalier/shared/util-testing';
 import { eachLimit, intArg, printLine, put, requiredEnv, sleep, summarize } from './bench-support';
 import { createSecrets } from './commands-bench/bench-stack';
+import { CpuAccount } from './e2e-bench/cpu-account';
 import { startDistributed, startEmbedded, type BenchStack } from './e2e-bench/stacks';
 import { prepareRun, type BenchDevice } from './commands-bench/report-loop.prepare';
 import { MemorySampler } from './push-bench/memory-sampler';
@@ -59,6 +60,20 @@ function pushCounter(requests: { deviceToken: string | undefined }[]) {
     }
     return counts.get(token) ?? 0;
   };
+}
+
+/**
+ * CPU per device cycle by process, beside the budget the target leaves: at
+ * the target rate, the machine's cores give (cores / target) seconds per cycle.
+ */
+function printCpu(cpuSeconds: Map<string, number>, cycles: number, seconds: number, target: number): void {
+  const cores = availableParallelism();
+  const total = [...cpuSeconds.values()].reduce((a, b) => a + b, 0);
+  const ms = (s: number) => ((s * 1000) / cycles).toFixed(2);
+  printLine(`CPU per device cycle (ms): ${[...cpuSeconds].map(([n, s]) => `${n} ${ms(s)}`).join(', ')}; total ${ms(total)}`);
+  printLine(
+    `  ${(total / seconds).toFixed(2)} of ${cores} cores busy during the cycles; at ${target.toLocaleString('en-US')} cycles/s these ${cores} cores allow ${((cores * 1000) / target).toFixed(2)} ms per cycle`,
+  );
 }
 
 /** `--cpu-prof DIR`: each service process writes a V8 CPU profile there when it stops. */
@@ -112,6 +127,8 @@ async function main(): Promise<void> {
       if (ack.status !== 200 || ack.body.length !== 0) throw new Error(`bench: ${d.udid} round ${round}: Acknowledged answered ${ack.status}, ${ack.body.length} bytes`);
       latency.ack.push(ack.ms);
     };
+    const cpu = new CpuAccount(stack.pids, embedded ? undefined : path.join(repoRoot, '.infra'));
+    cpu.start();
     t = performance.now();
     for (let round = 0; round < rounds; round++) {
       const submittedAt = performance.now();
@@ -122,6 +139,7 @@ async function main(): Promise<void> {
       await Promise.all(run.devices.map((d) => cycle(d, round, submittedAt)));
     }
     const cycleSeconds = (performance.now() - t) / 1000;
+    const cpuSeconds = cpu.stop();
     const peaks = Object.fromEntries(Object.entries(memory).map(([n, m]) => [n, m.stop()]));
     agent.destroy();
 
@@ -136,6 +154,7 @@ async function main(): Promise<void> {
     printLine(`peak RSS (MiB, target ≤ ${TARGET_MIB}): ${Object.entries(peaks).map(([n, p]) => `${n} ${Math.round(p.peakMiB)}${p.peakMiB > TARGET_MIB ? ' OVER' : ''}`).join(', ')}`);
     printLine(`  (the kernel's high-water mark over each process's life, start-up included; highest RSS sampled during the run: ${Object.entries(peaks).map(([n, p]) => `${n} ${Math.round(p.sampledMaxMiB)}`).join(', ')})`);
     printLine('(push: from the command submission to its APNs push; enqueue: POST /v1/commands to all devices, until 201/202)');
+    printCpu(cpuSeconds, cycles, cycleSeconds, TARGET_CYCLES);
   } finally {
     await stack?.stop();
     await apns.close();
