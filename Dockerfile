@@ -20,7 +20,7 @@ RUN node --import tsx tools/cli/build.ts && rm -rf /tmp/tsx-*
 
 # The V8 heap sized for a service of at most 200 MB (SERVICE_NODE_OPTIONS in
 # tools/build/service-build.ts, which explains the figures; a spec keeps the two equal).
-ENV NODE_OPTIONS="--max-old-space-size=512 --max-semi-space-size=8 --enable-source-maps"
+ENV NODE_OPTIONS="--max-old-space-size=512 --enable-source-maps"
 
 # Sources and bundles stay root-owned and read-only to the process; tsx caches under /tmp.
 USER node
