@@ -1,12 +1,10 @@
 import { DOMParser, type Document, type Element, type Node } from '@xmldom/xmldom';
 import { badRequest, ProtocolError } from '../protocol.error';
 import type { PlistDict, PlistValue } from './plist-value';
+import { fastParseXmlPlist } from './xml-plist.fast';
+import { MAX_DEPTH, MAX_ELEMENTS, MAX_TAGS } from './xml-plist.limits';
 import { decodeData, decodeDate, decodeInteger, decodeReal, isXmlSpace, preview } from './xml-plist.scalars';
 
-/** Same depth bound as the binary parser and micromdm/plist. */
-const MAX_DEPTH = 128;
-/** Elements (keys included) one body may hold; also bounds the DOM xmldom builds, see countTags. */
-const MAX_ELEMENTS = 1 << 20;
 /** xmldom messages can quote the body; keep what reaches an error message short. */
 const MAX_MESSAGE_CHARS = 200;
 
@@ -29,12 +27,35 @@ const COMMENT_NODE = 8;
  * - nesting is bounded at 128 and the element count at 2^20, so the
  *   recursive walk cannot exhaust the stack.
  *
+ * Plain bodies (nearly all of them) first go through a hand-written scanner,
+ * xml-plist.fast.ts: it answers only when sure the DOM walk would return the
+ * same value and otherwise returns nothing, so the DOM path still decides
+ * every unusual body and words every error.
+ *
  * Every failure is a ProtocolError 400 "decoding plist: …".
  */
 export function parseXmlPlist(body: Buffer): PlistValue {
+  return decoding(() => {
+    const source = body.toString('utf8');
+    // A leading byte-order mark is legal XML; xmldom would call it content outside the root.
+    const text = source.charCodeAt(0) === 0xfeff ? source.slice(1) : source;
+    const fast = fastParseXmlPlist(text);
+    return fast !== undefined ? fast : new PlistWalker().root(parseDocument(text));
+  });
+}
+
+/**
+ * The DOM path alone, on text whose byte-order mark is already stripped.
+ * Exported for the fast path's differential spec; the package index does not re-export it.
+ */
+export function parseXmlPlistWithDom(text: string): PlistValue {
+  return decoding(() => new PlistWalker().root(parseDocument(text)));
+}
+
+/** Runs a parse, turning whatever it throws into the 400 "decoding plist: …". */
+function decoding(parse: () => PlistValue): PlistValue {
   try {
-    const document = parseDocument(body.toString('utf8'));
-    return new PlistWalker().root(document);
+    return parse();
   } catch (err) {
     if (err instanceof ProtocolError) throw err;
     throw decodingError(err instanceof Error ? err.message : String(err));
@@ -46,10 +67,9 @@ function decodingError(message: string): ProtocolError {
   return badRequest(`decoding plist: ${trimmed.length > MAX_MESSAGE_CHARS ? `${trimmed.slice(0, MAX_MESSAGE_CHARS)}…` : trimmed}`);
 }
 
-function parseDocument(source: string): Document {
-  // A leading byte-order mark is legal XML; xmldom would call it content outside the root.
-  const text = source.charCodeAt(0) === 0xfeff ? source.slice(1) : source;
-  if (countTags(text) > 2 * MAX_ELEMENTS + 64) throw new Error(`more than ${MAX_ELEMENTS} elements`);
+function parseDocument(text: string): Document {
+  // Elements are bounded again during the walk; this bounds the DOM xmldom builds in the first place.
+  if (countTags(text) > MAX_TAGS) throw new Error(`more than ${MAX_ELEMENTS} elements`);
   let firstError: string | undefined;
   const parser = new DOMParser({
     onError: (level, message) => {
