@@ -1,5 +1,5 @@
 /**
- * npm run bench:api [-- --requests N --concurrency C --enrollments E]
+ * npm run bench:api [-- --requests N --concurrency C --enrollments E --built]
  *
  * The operator API's benchmark (issue #6), against the real configuration:
  * the api and commands services as their own processes, real Kafka
@@ -17,12 +17,14 @@
  *     before the clock, as checkin would): time until the API answers, and
  *     until all E queue entries are deliverable in the commands service's
  *     projection.
+ * --built runs the services as the Docker image does (service-launch.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import type { Pool } from 'pg';
 import { commandPlist } from '@espalier/shared/util-testing';
 import { startService, waitForStatus, type ServiceProcess } from '../../test/services/service-process';
+import { serviceLaunch } from './service-launch';
 import { eachLimit, intArg, printResult, requiredEnv, seconds, sleep, summarize } from './bench-support';
 import { createSecrets, openClients } from './commands-bench/bench-stack';
 import { appendInChunks, enrollmentRecords } from './commands-bench/direct-enrollments';
@@ -69,7 +71,8 @@ async function main() {
     const one = enrollmentRecords(1, secrets.box, `${topic}.single`);
     const fleet = enrollmentRecords(options.enrollments, secrets.box, topic);
     await appendInChunks(clients.log, [...one.records, ...fleet.records]);
-    services.push(await startService('commands', env), await startService('api', env));
+    const launch = await serviceLaunch(['commands', 'api']);
+    services.push(await startService('commands', env, [], launch), await startService('api', env, [], launch));
     await Promise.all(services.map((svc) => waitForStatus(svc, '/readyz', 200, 600_000)));
     const [, api] = services;
     await waitForCount(clients.pool, 'SELECT count(*) AS n FROM api.enrollments WHERE topic = $1', [topic], options.enrollments, 'the API projection');

@@ -1,5 +1,5 @@
 /**
- * npm run bench:push [-- --enrollments N --requests R --apns-latency MS --connections C --in-flight F]
+ * npm run bench:push [-- --enrollments N --requests R --apns-latency MS --connections C --in-flight F --built]
  *
  * The push service's benchmark (issue #5): pushes/s to a fake APNs for
  * --enrollments N (50,000) enrollments, and the push service's peak memory.
@@ -16,6 +16,7 @@
  * an API client pushing many enrollments would) until the fake APNs received
  * N pushes, and until N outcome events (PushSent) were in the log.
  * --apns-latency MS delays every APNs answer (Apple is tens of ms away).
+ * --built runs the service as the Docker image does (service-launch.ts).
  * Target: ≥ 5,000 pushes/s.
  */
 import { X509Certificate } from 'node:crypto';
@@ -26,6 +27,7 @@ import { createEvent, encodeEvent } from '@espalier/contracts/events';
 import { uuidv7 } from '@espalier/shared/util-ids';
 import { FIXTURE_TOPIC, issuePushCertificate, startFakeApns, type FakeApns } from '@espalier/shared/util-testing';
 import { startService, waitForStatus, type ServiceProcess } from '../../test/services/service-process';
+import { serviceLaunch } from './service-launch';
 import { intArg, printResult, requiredEnv, seconds, sleep } from './bench-support';
 import { createSecrets, openClients, type BenchClients, type BenchSecrets } from './commands-bench/bench-stack';
 import { appendInChunks, enrollmentRecords } from './commands-bench/direct-enrollments';
@@ -73,7 +75,7 @@ async function startPush(secrets: BenchSecrets, apns: FakeApns, dir: string, opt
     ESPALIER_APNS_IN_FLIGHT: String(options.inFlight),
     NODE_EXTRA_CA_CERTS: caFile,
     ...secrets.env,
-  });
+  }, [], await serviceLaunch(['push']));
   // Ready = the push projection caught up with the log, so every target's push data is there.
   await waitForStatus(push, '/readyz', 200, 300_000);
   return push;
