@@ -8,7 +8,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createTestCa, freePort, repoRoot, testInfra } from '@espalier/shared/util-testing';
 import { BUILT_SERVICES, buildServices, builtEntry, SERVICE_NODE_OPTIONS } from '../../tools/build/service-build';
-import { startService, waitForStatus } from './service-process';
+import { startService, waitForStatus, type ServiceProcess } from './service-process';
+
+/** After SIGTERM: each exited cleanly and said so. */
+async function expectCleanExits(services: readonly ServiceProcess[]): Promise<void> {
+  for (const svc of services) {
+    const exit = await svc.exited;
+    assert.ok(exit.code === 0 || exit.signal === 'SIGTERM', `clean exit, got ${JSON.stringify(exit)}`);
+    assert.match(svc.output(), /"msg":"shut down cleanly"/);
+  }
+}
 
 describe('the four services as processes', () => {
   const infra = testInfra();
@@ -44,11 +53,7 @@ describe('the four services as processes', () => {
     } finally {
       for (const svc of services) svc.child.kill('SIGTERM');
     }
-    for (const svc of services) {
-      const exit = await svc.exited;
-      assert.ok(exit.code === 0 || exit.signal === 'SIGTERM', `clean exit, got ${JSON.stringify(exit)}`);
-      assert.match(svc.output(), /"msg":"shut down cleanly"/);
-    }
+    await expectCleanExits(services);
   });
 
   it('run as the image runs them (the bundles of `npm run build`, SERVICE_NODE_OPTIONS): ready, and stop cleanly', async () => {
@@ -64,11 +69,7 @@ describe('the four services as processes', () => {
     } finally {
       for (const svc of services) svc.child.kill('SIGTERM');
     }
-    for (const svc of services) {
-      const exit = await svc.exited;
-      assert.ok(exit.code === 0 || exit.signal === 'SIGTERM', `clean exit, got ${JSON.stringify(exit)}`);
-      assert.match(svc.output(), /"msg":"shut down cleanly"/);
-    }
+    await expectCleanExits(services);
   });
 
   it('refuses invalid configuration at start-up with exit code 2 and a message naming the setting', async () => {
